@@ -1,0 +1,4 @@
+#![no_main]
+//! Calls `netsession_proxy_rules::fuzz::proxy_rules_parse`, which asserts the invariants.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| netsession_proxy_rules::fuzz::proxy_rules_parse(data));
