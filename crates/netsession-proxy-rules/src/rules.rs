@@ -69,6 +69,41 @@ impl ProxyRules {
         parse_rules(text, &mut Reporter::silent(text))
     }
 
+    /// Rules with one list for every URL scheme (Chromium's `PROXY_LIST` type).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use netsession_proxy_rules::{ProxyList, ProxyRules};
+    /// let rules = ProxyRules::single(ProxyList::from_pac_string("SOCKS5 s:1080"));
+    /// assert_eq!(rules.to_string(), "socks5://s:1080");
+    /// ```
+    pub fn single(list: ProxyList) -> Self {
+        Self {
+            kind: RulesKind::SingleList,
+            single: list,
+            ..Self::default()
+        }
+    }
+
+    /// Rules with a list per URL scheme (Chromium's `PROXY_LIST_PER_SCHEME` type); `fallback`
+    /// is the `socks=` list, used for schemes whose own list is empty.
+    pub fn per_scheme(
+        http: ProxyList,
+        https: ProxyList,
+        ftp: ProxyList,
+        fallback: ProxyList,
+    ) -> Self {
+        Self {
+            kind: RulesKind::PerScheme,
+            http,
+            https,
+            ftp,
+            fallback,
+            ..Self::default()
+        }
+    }
+
     /// Parses like [`ProxyRules::parse`], but reports everything the lenient parser drops or
     /// ignores.
     ///

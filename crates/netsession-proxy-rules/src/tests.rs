@@ -79,3 +79,29 @@ fn direct_is_not_a_server() {
     assert!(ProxyChain::from_pac("DIRECT").unwrap().is_direct());
     assert_eq!(ProxyChain::Direct.server(), None);
 }
+
+#[test]
+fn constructed_rules_print_and_parse_back() {
+    use crate::{ProxyList, ProxyRules};
+    let list = |pac: &str| ProxyList::from_pac_string(pac);
+    let rules = ProxyRules::per_scheme(
+        list("PROXY h:81"),
+        ProxyList::new(),
+        list("SOCKS f:1"),
+        list("PROXY fb:82;DIRECT"),
+    );
+    assert_eq!(
+        rules.to_string(),
+        "http=h:81;ftp=socks4://f:1;socks=http://fb:82,direct://"
+    );
+    assert_eq!(ProxyRules::parse(&rules.to_string()), rules);
+    let single = ProxyRules::single(ProxyList::new());
+    assert_eq!(ProxyRules::parse(&single.to_string()), single);
+    let empty = ProxyRules::per_scheme(
+        ProxyList::new(),
+        ProxyList::new(),
+        ProxyList::new(),
+        ProxyList::new(),
+    );
+    assert_eq!(ProxyRules::parse(&empty.to_string()), empty);
+}
