@@ -1,0 +1,4 @@
+#![no_main]
+//! Calls `netsession_bypass::fuzz::bypass_match`, which asserts the invariants.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| netsession_bypass::fuzz::bypass_match(data));
