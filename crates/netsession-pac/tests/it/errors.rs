@@ -1,0 +1,146 @@
+//! Load and run errors: kinds, Chromium's messages, script lines.
+
+use netsession_pac::{ErrorKind, PacScript};
+use url::Url;
+
+fn url() -> Url {
+    Url::parse("http://example.com/").unwrap()
+}
+
+#[test]
+fn empty_script_fails() {
+    let error = PacScript::new("").unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::EmptyScript);
+}
+
+#[test]
+fn missing_function_fails_with_chromiums_message() {
+    for source in [
+        " ",
+        "var FindProxyForURL = 5;",
+        "function findProxyForURL(u, h) { return 'DIRECT'; }",
+    ] {
+        let error = PacScript::new(source).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::MissingFunction, "{source}");
+        assert_eq!(
+            error.message(),
+            "FindProxyForURL is undefined or not a function."
+        );
+    }
+}
+
+#[test]
+fn missing_function_at_call_time() {
+    let script =
+        PacScript::new("function FindProxyForURL(u, h) { FindProxyForURL = 1; return 'DIRECT'; }")
+            .unwrap();
+    assert_eq!(script.find_proxy_string(&url()).unwrap(), "DIRECT");
+    let error = script.find_proxy_string(&url()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::MissingFunction);
+}
+
+#[test]
+fn find_proxy_for_url_ex_is_preferred() {
+    let script = PacScript::new(
+        "function FindProxyForURL(u, h) { return 'PROXY plain'; }\n\
+         function FindProxyForURLEx(u, h) { return 'PROXY ex'; }",
+    )
+    .unwrap();
+    assert_eq!(
+        script.find_proxy(&url()).unwrap().to_string(),
+        "PROXY ex:80"
+    );
+    // FindProxyForURLEx alone is enough.
+    let script = PacScript::new("function FindProxyForURLEx(u, h) { return 'DIRECT'; }").unwrap();
+    assert!(script.find_proxy(&url()).unwrap().is_direct());
+}
+
+#[test]
+fn syntax_errors_carry_the_line() {
+    let error = PacScript::new("function FindProxyForURL(u, h) {\n  return 1 +;\n}").unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Syntax);
+    assert_eq!(error.line(), Some(2));
+    assert!(error.message().starts_with("SyntaxError"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("syntax error in pac script at line 2: ")
+    );
+}
+
+#[test]
+fn nul_characters_are_syntax_errors() {
+    let error = PacScript::new("// a\n// b\0\nfunction FindProxyForURL(u, h) {}").unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Syntax);
+    assert_eq!(error.line(), Some(2));
+}
+
+#[test]
+fn exceptions_carry_the_line() {
+    let script = PacScript::new(
+        "function FindProxyForURL(url, host) {\n\
+         \x20 if (host == 'bad') {\n\
+         \x20   null.property;\n\
+         \x20 }\n\
+         \x20 return 'DIRECT';\n\
+         }",
+    )
+    .unwrap();
+    let error = script
+        .find_proxy(&Url::parse("http://bad/").unwrap())
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Exception);
+    assert_eq!(error.line(), Some(3));
+    assert_eq!(
+        error.message(),
+        "Uncaught TypeError: cannot read property 'property' of null"
+    );
+    assert_eq!(
+        error.to_string(),
+        "pac script threw at line 3: Uncaught TypeError: cannot read property 'property' of null"
+    );
+}
+
+#[test]
+fn top_level_exceptions_fail_loading() {
+    let error = PacScript::new("\n\nthrow new Error('top');\nfunction FindProxyForURL(u, h) {}")
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Exception);
+    assert_eq!(error.line(), Some(3));
+    assert_eq!(error.message(), "Uncaught Error: top");
+}
+
+#[test]
+fn errors_thrown_in_helpers_point_at_the_calling_line() {
+    let script = PacScript::new(
+        "function FindProxyForURL(url, host) {\n\
+         \x20 return dnsDomainIs(undefined, host) ? 'DIRECT' : 'PROXY p';\n\
+         }",
+    )
+    .unwrap();
+    let error = script.find_proxy(&url()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Exception);
+    assert_eq!(error.line(), Some(2));
+}
+
+#[test]
+fn non_string_and_non_ascii_results() {
+    let script = PacScript::new("function FindProxyForURL(u, h) { return 42; }").unwrap();
+    let error = script.find_proxy(&url()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NotAString);
+    assert_eq!(
+        error.message(),
+        "FindProxyForURL() did not return a string."
+    );
+    let script = PacScript::new("function FindProxyForURL(u, h) { return 'PROXY é'; }").unwrap();
+    assert_eq!(
+        script.find_proxy(&url()).unwrap_err().kind(),
+        ErrorKind::NonAscii
+    );
+}
+
+#[test]
+fn errors_are_std_errors() {
+    let error: Box<dyn std::error::Error + Send + Sync> = Box::new(PacScript::new("").unwrap_err());
+    assert_eq!(error.to_string(), "empty pac script: the script is empty");
+}
