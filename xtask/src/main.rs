@@ -12,11 +12,12 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 /// Every fuzz target in `fuzz/fuzz_targets/`; `tidy` checks this list is complete.
-const FUZZ_TARGETS: [&str; 4] = [
+const FUZZ_TARGETS: [&str; 5] = [
     "proxy_rules_parse",
     "proxy_list_parse",
     "bypass_parse",
     "bypass_match",
+    "pac_eval",
 ];
 
 /// Seconds each fuzz target runs in CI: enough to catch shallow regressions, cheap on 2 cores.

@@ -1,0 +1,86 @@
+//! Replays answers recorded from real Chromium 156 (`tests/data/chromium-156-proxy.tsv`, made
+//! by `tests/data/record_chromium.py` with `shared/tools/chromium-oracle`) through
+//! `netsession resolve-proxy`, so the browser judges every run without being installed.
+//!
+//! Known differences are listed in `tests/data/chromium-expected-failures.txt` as
+//! `rules<TAB>bypass<TAB>url`; the test fails if a listed case starts agreeing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::{netsession, stdout_lines};
+
+struct Case {
+    line: usize,
+    url: String,
+    chromium: String,
+}
+
+fn read(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(name),
+    )
+    .unwrap()
+}
+
+#[test]
+fn agrees_with_recorded_chromium() {
+    let mut configs: BTreeMap<(String, String), Vec<Case>> = BTreeMap::new();
+    for (index, line) in read("chromium-156-proxy.tsv").lines().enumerate() {
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [rules, bypass, url, chromium] = fields[..] else {
+            panic!("chromium-156-proxy.tsv:{}: expected 4 fields", index + 1);
+        };
+        configs
+            .entry((rules.to_owned(), bypass.to_owned()))
+            .or_default()
+            .push(Case {
+                line: index + 1,
+                url: url.to_owned(),
+                chromium: chromium.to_owned(),
+            });
+    }
+    let expected_failures: BTreeSet<String> = read("chromium-expected-failures.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| l.split('\t').take(3).collect::<Vec<_>>().join("\t"))
+        .collect();
+
+    let (mut total, mut agreed, mut problems) = (0, 0, Vec::new());
+    for ((rules, bypass), cases) in &configs {
+        let urls: Vec<&str> = cases.iter().map(|c| c.url.as_str()).collect();
+        let mut args = vec!["resolve-proxy", "--rules", rules, "--bypass", bypass, "--"];
+        args.extend(&urls);
+        let ours = stdout_lines(&netsession(&args, ""));
+        assert_eq!(
+            ours.len(),
+            cases.len(),
+            "one line per URL for {rules:?} {bypass:?}"
+        );
+        for (case, ours) in cases.iter().zip(&ours) {
+            total += 1;
+            let key = format!("{rules}\t{bypass}\t{}", case.url);
+            let agrees = *ours == case.chromium;
+            agreed += usize::from(agrees);
+            match (agrees, expected_failures.contains(&key)) {
+                (true, true) => problems.push(format!(
+                    "line {}: listed as a known difference but agrees now: {key:?}",
+                    case.line
+                )),
+                (false, false) => problems.push(format!(
+                    "line {}: rules {rules:?} bypass {bypass:?} url {}: Chromium {:?}, ours {ours:?}",
+                    case.line, case.url, case.chromium
+                )),
+                _ => {}
+            }
+        }
+    }
+    eprintln!("agreement with Chromium 156: {agreed}/{total}");
+    assert!(total > 0, "no recorded cases");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
