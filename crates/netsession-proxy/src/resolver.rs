@@ -505,7 +505,9 @@ impl ResolverSnapshot {
 
     /// As [`ProxyResolver::resolve_proxy`], synchronously: Electron's string, never an error.
     pub fn resolve_proxy(&self, url: &Url) -> String {
-        self.resolve(url).map(|list| list.to_string()).unwrap_or_default()
+        self.resolve(url)
+            .map(|list| list.to_string())
+            .unwrap_or_default()
     }
 }
 
@@ -522,11 +524,13 @@ fn plan<'a>(settings: &'a Settings, url: &Url) -> Plan<'a> {
         Settings::Direct | Settings::AutoDetect | Settings::System => {
             Plan::Decided(ProxyList::direct())
         }
-        Settings::Manual { rules, bypass } => Plan::Decided(if rules.is_empty() || bypass.matches(url) {
-            ProxyList::direct()
-        } else {
-            rules.proxies_for(url)
-        }),
+        Settings::Manual { rules, bypass } => {
+            Plan::Decided(if rules.is_empty() || bypass.matches(url) {
+                ProxyList::direct()
+            } else {
+                rules.proxies_for(url)
+            })
+        }
         Settings::Pac { .. } if BypassRules::matches_implicit(url) => {
             Plan::Decided(ProxyList::direct())
         }
