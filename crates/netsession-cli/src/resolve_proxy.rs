@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use clap::Args;
-use netsession_pac::{FixedClock, FixedLocalAddresses, PacScript, Resolver, SystemResolver};
+use netsession_pac::{FixedLocalAddresses, PacScript, Resolver, SystemResolver};
 use netsession_proxy::{Mode, ProxyConfig, ProxyResolver, ResolverOptions, ResolverSnapshot};
 use url::Url;
 
@@ -218,12 +218,11 @@ fn pac_compiler(
         .now
         .as_deref()
         .map(|now| {
-            let (millis, offset) = time::parse_rfc3339(now).ok_or_else(|| {
+            time::parse_rfc3339(now).ok_or_else(|| {
                 Failure::Config(format!(
                     "--now {now:?} is not an RFC 3339 time such as 2026-11-28T09:00:00+01:00"
                 ))
-            })?;
-            Ok::<_, Failure>(FixedClock::from_unix_millis(millis, offset))
+            })
         })
         .transpose()?;
     let my_ip = args.my_ip.map(|ip| {

@@ -1,6 +1,7 @@
 //! Test helpers shared by the netsession crates (unpublished): a loopback HTTP/1.1 server
 //! that records what it receives and answers with canned responses, usable as an origin or
-//! as a forward proxy (it sees absolute-form request targets), and a port nobody listens on.
+//! as a forward proxy (it sees absolute-form request targets), a port nobody listens on, and
+//! the runner of conformance tables ([`table::check`]).
 //!
 //! Every server binds `127.0.0.1` on a port the OS chooses, so tests are hermetic and run in
 //! parallel.
@@ -12,6 +13,8 @@
     clippy::indexing_slicing,
     reason = "test support: a panic is how a test fails"
 )]
+
+pub mod table;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
