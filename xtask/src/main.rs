@@ -115,6 +115,19 @@ fn fuzz(target: &str, seconds: u32) -> Result<(), String> {
     )
 }
 
+/// The names of the crates in `crates/` (folder name = crate name).
+fn crates() -> Result<Vec<String>, String> {
+    let dir = root().join("crates");
+    let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.path().join("Cargo.toml").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
 /// Style checks that are cheaper as code than as review comments.
 fn tidy() -> Result<(), String> {
     let root = root();
