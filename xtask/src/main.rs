@@ -65,6 +65,20 @@ fn ci() -> Result<(), String> {
             "warnings",
         ]),
     )?;
+    // Each crate is published alone: it must build without the features its workspace
+    // neighbours happen to turn on for shared dependencies.
+    for krate in crates()? {
+        step(
+            &format!("{krate} alone"),
+            cargo().args([
+                "check",
+                "--all-targets",
+                "--no-default-features",
+                "-p",
+                &krate,
+            ]),
+        )?;
+    }
     step(
         "tests",
         cargo().args(["test", "--workspace", "--all-targets"]),
