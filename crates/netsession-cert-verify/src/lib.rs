@@ -1,0 +1,93 @@
+//! Certificate verification with Electron's `setCertificateVerifyProc` and Chromium's net
+//! errors, as a rustls `ServerCertVerifier` that plugs into reqwest.
+//!
+//! [`CertVerifier`] verifies a server's chain as webpki does (bundled Mozilla roots by
+//! default, platform roots as an option, extra roots addable), checks what Chromium checks
+//! beyond that (host name, key sizes and kinds, weak signature algorithms), and names the
+//! outcome as Chromium would: `net::ERR_CERT_DATE_INVALID`, `net::ERR_CERT_AUTHORITY_INVALID`,
+//! chosen among several problems by Chromium's priority order ([`CertStatus::net_error`]).
+//! An application's [`VerifyProc`] then sees Electron's request ([`VerifyRequest`], with the
+//! [`Certificate`] shape) and answers `0` (accept), `-2` (fail), `-3` (keep the verdict) or
+//! another net error, synchronously or asynchronously; its verdicts are cached per host and
+//! chain until the proc changes.
+//!
+//! A rejected certificate fails the TLS handshake with [`Error::Rejected`], which carries the
+//! net error code and name; [`Error::find`] digs it out of a reqwest error.
+//!
+//! # Example
+//!
+//! ```
+//! use netsession_cert_verify::{CertVerifier, NetError, VerifyProc};
+//! # let pem = include_bytes!("../tests/data/self-signed.pem");
+//!
+//! // A self-signed certificate for `localhost`.
+//! let chain = netsession_cert_verify::parse_pem(pem)?;
+//! let verifier = CertVerifier::new();
+//! let verdict = verifier.verify("localhost", &chain)?;
+//! assert_eq!(verdict.net_error.name(), "net::ERR_CERT_AUTHORITY_INVALID");
+//! assert_eq!(verdict.net_error.code(), -202);
+//!
+//! // Electron's verify proc: accept it for localhost only.
+//! verifier.set_certificate_verify_proc(Some(VerifyProc::from_fn(|request| {
+//!     assert_eq!(request.verification_result, "net::ERR_CERT_AUTHORITY_INVALID");
+//!     if request.hostname == "localhost" { 0 } else { -3 }
+//! })));
+//! assert_eq!(verifier.verify("localhost", &chain)?.net_error, NetError::OK);
+//!
+//! // With reqwest: `ClientBuilder::tls_backend_preconfigured(verifier.client_config()?)`.
+//! let _config: rustls::ClientConfig = verifier.client_config()?;
+//! # Ok::<(), netsession_cert_verify::Error>(())
+//! ```
+//!
+//! # Differences from Chromium
+//!
+//! Path building is webpki's, which reports one error per chain where Chromium collects every
+//! error of the best path; the verifier makes a second attempt inside the validity period when
+//! dates fail, so that a date problem never hides a worse one. There is no revocation
+//! checking, no AIA fetching of missing intermediates, no Certificate Transparency and no
+//! pinning, so `-206`, `-214` and `-150` never come from the verifier itself (a proc may still
+//! answer them). A name constraint violated in the chain is `net::ERR_CERT_INVALID` (-207), as
+//! in Chromium, whose `-212` applies only to its legacy hard-coded root list.
+//!
+//! # Input guarantees
+//!
+//! Certificates come from the network: nothing derived from them can panic. The verdict
+//! cache holds at most [`DEFAULT_CACHE_CAPACITY`] entries unless configured otherwise.
+//!
+//! # Related crates
+//!
+//! The `netsession` facade gives every session one verifier and exposes
+//! `set_certificate_verify_proc` on `Session`; use this crate alone to give any rustls or
+//! reqwest client Chromium's verdicts.
+
+mod certificate;
+mod error;
+mod net_error;
+mod proc;
+mod status;
+mod verifier;
+
+pub use certificate::{Certificate, CertificatePrincipal};
+pub use error::Error;
+pub use net_error::NetError;
+pub use proc::{ProcFuture, VerifyProc, VerifyRequest};
+pub use status::CertStatus;
+pub use verifier::{
+    CertVerifier, CertVerifierBuilder, DEFAULT_CACHE_CAPACITY, Roots, Verification,
+};
+
+/// Rustls, at exactly the version the verifier implements (reqwest's).
+pub use rustls;
+
+/// Reads the certificates of a PEM file, in order (leaf first for a chain).
+///
+/// # Errors
+///
+/// [`Error::Pem`] when the PEM does not decode, [`Error::EmptyChain`] when it holds no
+/// certificate.
+pub fn parse_pem(pem: &[u8]) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, Error> {
+    certificate::parse_pem_chain(pem)
+}
+
+#[cfg(test)]
+mod tests;
