@@ -1,0 +1,84 @@
+//! The facade's error type.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// The error of the `netsession` facade.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A `persist:` partition name that cannot name a folder.
+    InvalidPartition(String),
+    /// A path that must be absolute is not (`from_path`, preloads, download path).
+    RelativePath(PathBuf),
+    /// The data directory was set after sessions were created, or twice.
+    DataDirAlreadySet(PathBuf),
+    /// A permission name Electron does not know.
+    UnknownPermission(String),
+    /// `register_preload_script` with an id already in use.
+    DuplicatePreloadId(String),
+    /// `unregister_preload_script` with an unknown id.
+    UnknownPreloadId(String),
+    /// The proxy configuration was refused (Electron's message for an unknown mode).
+    Proxy(netsession_proxy::Error),
+    /// The partition's storage failed: a corrupt database, one from a newer version, one in
+    /// use by another process, or a write that failed.
+    Storage(netsession_storage::Error),
+    /// The cookie jar failed to load or write.
+    Cookies(netsession_cookies::Error),
+    /// The work was cancelled (the runtime is shutting down).
+    Cancelled,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidPartition(name) => write!(
+                f,
+                "invalid partition {name:?}: a persist: name cannot be empty or hold a path separator"
+            ),
+            Self::RelativePath(path) => write!(f, "path {} is not absolute", path.display()),
+            Self::DataDirAlreadySet(dir) => write!(
+                f,
+                "the data directory is already {} (set it once, before creating sessions)",
+                dir.display()
+            ),
+            Self::UnknownPermission(name) => write!(f, "unknown permission {name:?}"),
+            Self::DuplicatePreloadId(id) => write!(f, "a preload script with id {id:?} exists"),
+            Self::UnknownPreloadId(id) => write!(f, "no preload script has id {id:?}"),
+            Self::Proxy(error) => error.fmt(f),
+            Self::Storage(error) => write!(f, "session storage: {error}"),
+            Self::Cookies(error) => write!(f, "cookie jar: {error}"),
+            Self::Cancelled => f.write_str("the operation was cancelled"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Proxy(error) => Some(error),
+            Self::Storage(error) => Some(error),
+            Self::Cookies(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl From<netsession_proxy::Error> for Error {
+    fn from(error: netsession_proxy::Error) -> Self {
+        Self::Proxy(error)
+    }
+}
+
+impl From<netsession_storage::Error> for Error {
+    fn from(error: netsession_storage::Error) -> Self {
+        Self::Storage(error)
+    }
+}
+
+impl From<netsession_cookies::Error> for Error {
+    fn from(error: netsession_cookies::Error) -> Self {
+        Self::Cookies(error)
+    }
+}

@@ -1,0 +1,84 @@
+//! Electron's `session` module for Rust: named, isolated network sessions with Chromium's
+//! semantics.
+//!
+//! A [`Session`] owns its cookies, storage, proxy configuration, user agent, download
+//! directory, network emulation, permission handlers and preload list. `""` is the default
+//! session, `persist:NAME` lives on disk under the app's data directory, any other name lives
+//! in memory, and the same name always gives the same session.
+//!
+//! # Example
+//!
+//! ```
+//! use netsession::{ProxyConfig, Session, SessionOptions};
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+//! let session = Session::from_partition("example", SessionOptions::default())?;
+//! session
+//!     .set_proxy(ProxyConfig {
+//!         proxy_rules: "http=corp-proxy:3128".into(),
+//!         proxy_bypass_rules: "<local>".into(),
+//!         ..ProxyConfig::default()
+//!     })
+//!     .await?;
+//! assert_eq!(session.resolve_proxy("http://example.com/").await, "PROXY corp-proxy:3128");
+//! assert_eq!(session.resolve_proxy("http://intranet/").await, "DIRECT");
+//!
+//! session.set_user_agent("MyApp/1.0", Some("en-US,fr,de"));
+//! assert_eq!(session.accept_language().as_deref(), Some("en-US,fr;q=0.9,de;q=0.8"));
+//! # Ok::<(), netsession::Error>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Electron names and ours
+//!
+//! | Electron | netsession |
+//! |---|---|
+//! | `session.fromPartition(p, {cache})` | [`Session::from_partition`], [`Sessions::from_partition`] |
+//! | `session.fromPath(path, {cache})` | [`Session::from_path`] |
+//! | `session.defaultSession` | [`Session::default_session`] |
+//! | `ses.isPersistent()` / `ses.getStoragePath()` | [`Session::is_persistent`] / [`Session::storage_path`] |
+//! | `ses.cookies` | [`Session::cookies`] (`netsession_cookies::CookieJar`) |
+//! | `ses.clearStorageData(options)` / `ses.flushStorageData()` | [`Session::clear_storage_data`] / [`Session::flush_storage_data`] |
+//! | `ses.setProxy(config)` / `ses.resolveProxy(url)` | [`Session::set_proxy`] / [`Session::resolve_proxy`] |
+//! | `ses.forceReloadProxyConfig()` | [`Session::force_reload_proxy_config`] |
+//! | `ses.setUserAgent(ua, langs)` / `ses.getUserAgent()` | [`Session::set_user_agent`] / [`Session::user_agent`] |
+//! | `ses.setDownloadPath(path)` | [`Session::set_download_path`] |
+//! | `ses.enableNetworkEmulation(o)` / `ses.disableNetworkEmulation()` | [`Session::enable_network_emulation`] / [`Session::disable_network_emulation`] |
+//! | `ses.setPermissionRequestHandler(h)` / `ses.setPermissionCheckHandler(h)` | [`Session::set_permission_request_handler`] / [`Session::set_permission_check_handler`] |
+//! | (a page asks) | [`Session::request_permission`] / [`Session::check_permission`] |
+//! | `ses.setPreloads(p)` / `ses.getPreloads()` | [`Session::set_preloads`] / [`Session::preloads`] |
+//! | `ses.registerPreloadScript(s)` / `unregisterPreloadScript` / `getPreloadScripts` | [`Session::register_preload_script`] / [`Session::unregister_preload_script`] / [`Session::preload_scripts`] |
+//! | `ses.allowNTLMCredentialsForDomains(d)` | [`Session::allow_ntlm_credentials_for_domains`] |
+//!
+//! Still to come on the session (tracked in the project's issues): the request pipeline
+//! (`fetch`, cache size and clearing, `closeAllConnections`, host-resolver and auth caches),
+//! downloads and `will-download`, `setCertificateVerifyProc`, `getBlobData`, and the
+//! `webRequest`, `protocol` and `netLog` properties.
+//!
+//! # Crates
+//!
+//! The pieces are crates of their own, re-exported here by name: [`proxy`]
+//! (`netsession-proxy`), [`proxy_rules`], [`bypass`], [`pac`], [`storage`] and [`cookies`].
+
+mod emulation;
+mod error;
+mod identity;
+mod permissions;
+mod preloads;
+mod session;
+
+pub use emulation::{NetworkConditions, Throttle};
+pub use error::Error;
+pub use identity::accept_language_header;
+pub use netsession_proxy::ProxyConfig;
+pub use permissions::{Permission, PermissionCheck, PermissionRequest};
+pub use preloads::{PreloadKind, PreloadScript};
+pub use session::{Session, SessionOptions, Sessions, sessions, set_data_dir};
+
+pub use netsession_bypass as bypass;
+pub use netsession_cookies as cookies;
+pub use netsession_pac as pac;
+pub use netsession_proxy as proxy;
+pub use netsession_proxy_rules as proxy_rules;
+pub use netsession_storage as storage;

@@ -1,0 +1,677 @@
+//! Sessions, partitions and the registry that hands out one `Session` per partition.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+
+use netsession_cookies::CookieJar;
+use netsession_proxy::{ProxyConfig, ProxyResolver};
+use netsession_storage::Storage;
+use url::Url;
+
+use crate::emulation::NetworkConditions;
+use crate::error::Error;
+use crate::identity::{accept_language_header, default_user_agent};
+use crate::permissions::{
+    CheckHandler, Permission, PermissionCheck, PermissionRequest, RequestHandler, request_handler,
+};
+use crate::preloads::{PreloadKind, PreloadScript, Preloads};
+
+/// Options of a session, applied only when the session is first created (Electron's
+/// `fromPartition(partition, options)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SessionOptions {
+    /// Whether the session has an HTTP cache (default `true`).
+    pub cache: bool,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        Self { cache: true }
+    }
+}
+
+impl SessionOptions {
+    /// Sets [`SessionOptions::cache`].
+    pub fn cache(mut self, cache: bool) -> Self {
+        self.cache = cache;
+        self
+    }
+}
+
+/// Hands out sessions: the same partition name (or path) always gives the same [`Session`].
+///
+/// Apps usually use the process-wide registry through [`Session::from_partition`]; a
+/// `Sessions` of its own is for tests and for hosting several apps' data in one process.
+#[derive(Debug)]
+pub struct Sessions {
+    data_dir: PathBuf,
+    by_partition: Mutex<HashMap<String, Session>>,
+    by_path: Mutex<HashMap<PathBuf, Session>>,
+}
+
+impl Sessions {
+    /// A registry whose `persist:` partitions live under `data_dir` (Electron's `userData`):
+    /// the default session in `data_dir` itself, `persist:NAME` in
+    /// `data_dir/Partitions/name` (lower-cased, as Electron does).
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            by_partition: Mutex::default(),
+            by_path: Mutex::default(),
+        }
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Electron's `session.fromPartition`: `""` is the default session, `persist:NAME` lives
+    /// on disk, any other name in memory. Options apply only on first creation.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidPartition`] for a `persist:` name that cannot name a folder, and
+    /// [`Error::Storage`] when the partition's database cannot be opened (corrupt, from a
+    /// newer version, or in use by another process).
+    pub fn from_partition(
+        &self,
+        partition: &str,
+        options: SessionOptions,
+    ) -> Result<Session, Error> {
+        let mut sessions = self
+            .by_partition
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(session) = sessions.get(partition) {
+            return Ok(session.clone());
+        }
+        let dir =
+            netsession_storage::partition_dir(&self.data_dir, partition).map_err(|e| match e {
+                netsession_storage::Error::InvalidPartition(name) => Error::InvalidPartition(name),
+                other => Error::Storage(other),
+            })?;
+        let session = Session::create(partition.to_owned(), dir, options)?;
+        sessions.insert(partition.to_owned(), session.clone());
+        Ok(session)
+    }
+
+    /// Electron's `session.fromPath`: a session stored in an absolute directory.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RelativePath`] for an empty or relative path; [`Error::Storage`] as for
+    /// [`Sessions::from_partition`].
+    pub fn from_path(&self, path: &Path, options: SessionOptions) -> Result<Session, Error> {
+        if !path.is_absolute() {
+            return Err(Error::RelativePath(path.to_owned()));
+        }
+        let mut sessions = self.by_path.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(session) = sessions.get(path) {
+            return Ok(session.clone());
+        }
+        let session = Session::create(String::new(), Some(path.to_owned()), options)?;
+        sessions.insert(path.to_owned(), session.clone());
+        Ok(session)
+    }
+
+    /// Electron's `session.defaultSession`: the same as `from_partition("")`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sessions::from_partition`].
+    pub fn default_session(&self) -> Result<Session, Error> {
+        self.from_partition("", SessionOptions::default())
+    }
+}
+
+static GLOBAL: OnceLock<Sessions> = OnceLock::new();
+
+/// Sets the process-wide data directory (Electron's `userData`), once, before the first
+/// session is created.
+///
+/// # Errors
+///
+/// [`Error::DataDirAlreadySet`] when it was set before, or when a session already exists (the
+/// default directory was then chosen).
+pub fn set_data_dir(dir: impl Into<PathBuf>) -> Result<(), Error> {
+    let dir = dir.into();
+    let mut fresh = false;
+    let sessions = GLOBAL.get_or_init(|| {
+        fresh = true;
+        Sessions::new(dir.clone())
+    });
+    if fresh {
+        Ok(())
+    } else {
+        Err(Error::DataDirAlreadySet(sessions.data_dir.clone()))
+    }
+}
+
+/// The process-wide registry; its data directory is [`set_data_dir`]'s, else the platform's
+/// (`$XDG_CONFIG_HOME/netsession` or `~/.config/netsession` on Linux, where Electron keeps
+/// `userData`).
+pub fn sessions() -> &'static Sessions {
+    GLOBAL.get_or_init(|| Sessions::new(default_data_dir()))
+}
+
+fn default_data_dir() -> PathBuf {
+    std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("netsession")
+}
+
+/// A network session: Electron's `Session`. Cheap to clone; clones are the same session.
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    partition: String,
+    storage_path: Option<PathBuf>,
+    options: SessionOptions,
+    storage: Storage,
+    cookies: CookieJar,
+    proxy: RwLock<ProxyResolver>,
+    identity: RwLock<Identity>,
+    download_path: RwLock<Option<PathBuf>>,
+    emulation: RwLock<Option<NetworkConditions>>,
+    permission_request: RwLock<Option<RequestHandler>>,
+    permission_check: RwLock<Option<CheckHandler>>,
+    preloads: Mutex<Preloads>,
+    ntlm_domains: RwLock<Vec<String>>,
+}
+
+#[derive(Debug, Default)]
+struct Identity {
+    user_agent: Option<String>,
+    accept_language: Option<String>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("partition", &self.inner.partition)
+            .field("storage_path", &self.inner.storage_path)
+            .field("options", &self.inner.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Two handles are equal when they are the same session.
+impl PartialEq for Session {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl Eq for Session {}
+
+impl Session {
+    /// Electron's `session.fromPartition`, on the process-wide registry (see [`sessions`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Sessions::from_partition`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use netsession::{Session, SessionOptions};
+    ///
+    /// let scratch = Session::from_partition("scratch", SessionOptions::default())?;
+    /// assert!(!scratch.is_persistent());
+    /// assert_eq!(scratch, Session::from_partition("scratch", SessionOptions::default())?);
+    /// # Ok::<(), netsession::Error>(())
+    /// ```
+    pub fn from_partition(partition: &str, options: SessionOptions) -> Result<Self, Error> {
+        sessions().from_partition(partition, options)
+    }
+
+    /// Electron's `session.fromPath`, on the process-wide registry.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sessions::from_path`].
+    pub fn from_path(path: &Path, options: SessionOptions) -> Result<Self, Error> {
+        sessions().from_path(path, options)
+    }
+
+    /// Electron's `session.defaultSession`, on the process-wide registry.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sessions::from_partition`].
+    pub fn default_session() -> Result<Self, Error> {
+        sessions().default_session()
+    }
+
+    fn create(
+        partition: String,
+        dir: Option<PathBuf>,
+        options: SessionOptions,
+    ) -> Result<Self, Error> {
+        let storage = match &dir {
+            Some(dir) => Storage::open(dir)?,
+            None => Storage::in_memory(),
+        };
+        let cookies = CookieJar::open(&storage)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                partition,
+                storage_path: dir,
+                options,
+                storage,
+                cookies,
+                proxy: RwLock::new(ProxyResolver::new(ProxyConfig::default())),
+                identity: RwLock::default(),
+                download_path: RwLock::default(),
+                emulation: RwLock::default(),
+                permission_request: RwLock::default(),
+                permission_check: RwLock::default(),
+                preloads: Mutex::default(),
+                ntlm_domains: RwLock::default(),
+            }),
+        })
+    }
+
+    /// The partition name this session was created for (`""` for the default session and
+    /// for sessions from a path).
+    pub fn partition(&self) -> &str {
+        &self.inner.partition
+    }
+
+    /// The options the session was created with.
+    pub fn options(&self) -> SessionOptions {
+        self.inner.options
+    }
+
+    /// Electron's `isPersistent`: whether the session lives on disk.
+    pub fn is_persistent(&self) -> bool {
+        self.inner.storage_path.is_some()
+    }
+
+    /// Electron's `getStoragePath`: the session's directory, `None` in memory.
+    pub fn storage_path(&self) -> Option<&Path> {
+        self.inner.storage_path.as_deref()
+    }
+
+    /// Electron's `ses.cookies`.
+    pub fn cookies(&self) -> &CookieJar {
+        &self.inner.cookies
+    }
+
+    /// The session's storage: DOM storage and the clearing registry.
+    pub fn storage(&self) -> &Storage {
+        &self.inner.storage
+    }
+
+    /// Electron's `flushStorageData`: makes every DOM storage write so far durable.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`] when the database cannot be written.
+    pub async fn flush_storage_data(&self) -> Result<(), Error> {
+        let storage = self.inner.storage.clone();
+        blocking(move || storage.flush_storage_data().map_err(Error::from)).await
+    }
+
+    /// Electron's `clearStorageData`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`] for an invalid origin or a database that cannot be written.
+    pub async fn clear_storage_data(
+        &self,
+        options: netsession_storage::ClearStorageDataOptions,
+    ) -> Result<(), Error> {
+        let storage = self.inner.storage.clone();
+        blocking(move || storage.clear_storage_data(&options).map_err(Error::from)).await
+    }
+
+    /// Electron's `setProxy`: a new resolver for `config` (bad-proxy memory starts over).
+    ///
+    /// # Errors
+    ///
+    /// None today: an invalid `mode` is refused when the config is built
+    /// (`ProxyConfig::from_electron`); kept fallible for configuration checks to come.
+    pub async fn set_proxy(&self, config: ProxyConfig) -> Result<(), Error> {
+        let resolver = ProxyResolver::new(config);
+        *self
+            .inner
+            .proxy
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = resolver;
+        Ok(())
+    }
+
+    /// Electron's `resolveProxy`: Chromium's PAC string for `url`, `""` on failure (also for
+    /// a URL that does not parse). Never an error.
+    pub async fn resolve_proxy(&self, url: &str) -> String {
+        let Ok(url) = Url::parse(url) else {
+            return String::new();
+        };
+        self.proxy_resolver().resolve_proxy(&url).await
+    }
+
+    /// Electron's `forceReloadProxyConfig`: system settings read again, the PAC script
+    /// fetched again, bad proxies forgotten.
+    pub async fn force_reload_proxy_config(&self) {
+        self.proxy_resolver().reload().await;
+    }
+
+    /// The session's proxy resolver, for requests made outside the session.
+    pub fn proxy_resolver(&self) -> ProxyResolver {
+        self.inner
+            .proxy
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Electron's `setUserAgent(userAgent, acceptLanguages)`: `accept_languages` is a comma
+    /// list sent as Chromium's q-weighted `Accept-Language` (see
+    /// [`accept_language_header`](crate::accept_language_header)).
+    pub fn set_user_agent(&self, user_agent: &str, accept_languages: Option<&str>) {
+        let mut identity = self
+            .inner
+            .identity
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        identity.user_agent = Some(user_agent.to_owned());
+        if let Some(languages) = accept_languages {
+            identity.accept_language = Some(accept_language_header(languages));
+        }
+    }
+
+    /// Electron's `getUserAgent`: the override, else the default (Chromium's format naming
+    /// netsession).
+    pub fn user_agent(&self) -> String {
+        let identity = self
+            .inner
+            .identity
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        identity
+            .user_agent
+            .clone()
+            .unwrap_or_else(default_user_agent)
+    }
+
+    /// The `Accept-Language` header the session sends, if languages were set.
+    pub fn accept_language(&self) -> Option<String> {
+        let identity = self
+            .inner
+            .identity
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        identity.accept_language.clone()
+    }
+
+    /// Electron's `setDownloadPath`: where downloads are saved by default.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RelativePath`] for a relative path (it would depend on the working directory).
+    pub fn set_download_path(&self, path: impl Into<PathBuf>) -> Result<(), Error> {
+        let path = path.into();
+        if !path.is_absolute() {
+            return Err(Error::RelativePath(path));
+        }
+        *self
+            .inner
+            .download_path
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(path);
+        Ok(())
+    }
+
+    /// The download directory set by [`Session::set_download_path`], if any.
+    pub fn download_path(&self) -> Option<PathBuf> {
+        self.inner
+            .download_path
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Electron's `enableNetworkEmulation`.
+    pub fn enable_network_emulation(&self, conditions: NetworkConditions) {
+        *self
+            .inner
+            .emulation
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(conditions);
+    }
+
+    /// Electron's `disableNetworkEmulation`.
+    pub fn disable_network_emulation(&self) {
+        *self
+            .inner
+            .emulation
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// The emulated conditions in force, if any.
+    pub fn network_conditions(&self) -> Option<NetworkConditions> {
+        *self
+            .inner
+            .emulation
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Electron's `setPermissionRequestHandler`; `None` restores the default (grant all).
+    pub fn set_permission_request_handler<F, Fut>(&self, handler: Option<F>)
+    where
+        F: Fn(Permission, PermissionRequest) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = bool> + Send + 'static,
+    {
+        *self
+            .inner
+            .permission_request
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = handler.map(request_handler);
+    }
+
+    /// Electron's `setPermissionCheckHandler`; `None` restores the default (grant all).
+    pub fn set_permission_check_handler<F>(&self, handler: Option<F>)
+    where
+        F: Fn(Permission, &str, &PermissionCheck) -> bool + Send + Sync + 'static,
+    {
+        *self
+            .inner
+            .permission_check
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = handler.map(|h| Arc::new(h) as CheckHandler);
+    }
+
+    /// Asks the request handler, as a page asking for `permission` would; with no handler the
+    /// permission is granted, as in Electron.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+    /// use netsession::{Permission, PermissionRequest, Session, SessionOptions};
+    ///
+    /// let session = Session::from_partition("permissions-doc", SessionOptions::default())?;
+    /// session.set_permission_request_handler(Some(|permission, _request| async move {
+    ///     permission == Permission::Notifications
+    /// }));
+    /// let request = PermissionRequest::new("https://app.example/");
+    /// assert!(session.request_permission(Permission::Notifications, request.clone()).await);
+    /// assert!(!session.request_permission(Permission::Geolocation, request).await);
+    /// # Ok::<(), netsession::Error>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn request_permission(
+        &self,
+        permission: Permission,
+        request: PermissionRequest,
+    ) -> bool {
+        let handler = self
+            .inner
+            .permission_request
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        match handler {
+            Some(handler) => handler(permission, request).await,
+            None => true,
+        }
+    }
+
+    /// Asks the check handler, as a page checking `permission` for `requesting_origin`
+    /// would; with no handler the answer is yes, as in Electron.
+    pub fn check_permission(
+        &self,
+        permission: Permission,
+        requesting_origin: &str,
+        details: &PermissionCheck,
+    ) -> bool {
+        let handler = self
+            .inner
+            .permission_check
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        handler.is_none_or(|handler| handler(permission, requesting_origin, details))
+    }
+
+    /// Electron's `setPreloads` (deprecated there in v35, kept here): replaces the frame
+    /// preload scripts.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RelativePath`] if a path is not absolute; nothing is changed then.
+    pub fn set_preloads(&self, paths: &[PathBuf]) -> Result<(), Error> {
+        self.preloads_mut().set_frame_scripts(paths)
+    }
+
+    /// Electron's `getPreloads`.
+    pub fn preloads(&self) -> Vec<PathBuf> {
+        self.preloads_mut().frame_paths()
+    }
+
+    /// Electron's `registerPreloadScript`: returns the id (a random UUID when `id` is `None`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RelativePath`] or [`Error::DuplicatePreloadId`].
+    pub fn register_preload_script(
+        &self,
+        kind: PreloadKind,
+        id: Option<&str>,
+        file_path: &Path,
+    ) -> Result<String, Error> {
+        self.preloads_mut().register(kind, id, file_path)
+    }
+
+    /// Electron's `unregisterPreloadScript`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownPreloadId`].
+    pub fn unregister_preload_script(&self, id: &str) -> Result<(), Error> {
+        self.preloads_mut().unregister(id)
+    }
+
+    /// Electron's `getPreloadScripts`.
+    pub fn preload_scripts(&self) -> Vec<PreloadScript> {
+        self.preloads_mut().scripts()
+    }
+
+    fn preloads_mut(&self) -> std::sync::MutexGuard<'_, Preloads> {
+        self.inner
+            .preloads
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Electron's `allowNTLMCredentialsForDomains`: a comma list of host patterns (`*` any
+    /// text, so `*` alone allows every host) that may receive integrated credentials.
+    pub fn allow_ntlm_credentials_for_domains(&self, domains: &str) {
+        let patterns = domains
+            .split(',')
+            .map(|d| d.trim().to_ascii_lowercase())
+            .filter(|d| !d.is_empty())
+            .collect();
+        *self
+            .inner
+            .ntlm_domains
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = patterns;
+    }
+
+    /// Whether integrated (NTLM/Negotiate) credentials may be sent to `host`.
+    pub fn ntlm_credentials_allowed(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.inner
+            .ntlm_domains
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .any(|pattern| wildcard_match(pattern, &host))
+    }
+}
+
+/// `*` matches any text (also empty); everything else is literal.
+fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let Some(first) = parts.next() else {
+        return false;
+    };
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = rest.get(at + part.len()..).unwrap_or_default(),
+            None => return false,
+        }
+    }
+    rest.ends_with(last)
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or(Err(Error::Cancelled))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard_match;
+
+    #[test]
+    fn ntlm_patterns() {
+        for (pattern, host, expected) in [
+            ("*", "anything.example", true),
+            ("*.corp.example", "wiki.corp.example", true),
+            ("*.corp.example", "corp.example", false),
+            ("intranet", "intranet", true),
+            ("intranet", "intranet2", false),
+            ("a*b*c", "axxbyyc", true),
+            ("a*b*c", "axxbyy", false),
+        ] {
+            assert_eq!(wildcard_match(pattern, host), expected, "{pattern} {host}");
+        }
+    }
+}
