@@ -12,12 +12,15 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 /// Every fuzz target in `fuzz/fuzz_targets/`; `tidy` checks this list is complete.
-const FUZZ_TARGETS: [&str; 5] = [
+const FUZZ_TARGETS: [&str; 8] = [
     "proxy_rules_parse",
     "proxy_list_parse",
     "bypass_parse",
     "bypass_match",
     "pac_eval",
+    "cookies_store",
+    "http_cache_date",
+    "http_cache_entry",
 ];
 
 /// Seconds each fuzz target runs in CI: enough to catch shallow regressions, cheap on 2 cores.
