@@ -1,0 +1,361 @@
+//! The `download` command's contract: the final path as the last line of standard output
+//! and exit status 0 on completion; exit status 1 on an interruption, leaving what the same
+//! command needs to resume.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use crate::netsession;
+
+/// A loopback origin on its own thread: answers request N with `script(N, request head)`,
+/// given as `(head, body, bytes of the body to send before closing)`.
+struct Origin {
+    port: u16,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+type Script = dyn Fn(usize, &str) -> (String, Vec<u8>, usize) + Send + Sync;
+
+impl Origin {
+    fn start(script: Box<Script>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&requests);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let n = {
+                    let mut log = log.lock().unwrap();
+                    log.push(String::new());
+                    log.len() - 1
+                };
+                serve(stream, n, &*script, &log);
+            }
+        });
+        Self { port, requests }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+fn serve(mut stream: TcpStream, n: usize, script: &Script, log: &Mutex<Vec<String>>) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte).unwrap_or(0) == 0 {
+            return;
+        }
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    log.lock().unwrap()[n] = head.clone();
+    let (response_head, body, send) = script(n, &head);
+    let _ = stream.write_all(response_head.as_bytes());
+    let _ = stream.write_all(&body[..send.min(body.len())]);
+}
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("nscli-dl-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+
+    fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&self.0)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn body() -> Vec<u8> {
+    (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect()
+}
+
+fn last_line(stdout: &[u8]) -> String {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn saves_under_the_chromium_name_and_prints_the_path() {
+    let content = body();
+    let c = content.clone();
+    let origin = Origin::start(Box::new(move |_, _| {
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: text/plain\r\n\
+             Content-Disposition: attachment; filename=\"../report.txt\"\r\nConnection: close\r\n\r\n",
+            c.len()
+        );
+        (head, c.clone(), usize::MAX)
+    }));
+    let dir = TempDir::new("name");
+    let dir_arg = dir.0.to_str().unwrap().to_owned();
+    let out = netsession(
+        &["download", &origin.url("/get?x=1"), "--dir", &dir_arg],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = dir.0.join("_report.txt");
+    assert_eq!(last_line(&out.stdout), path.display().to_string());
+    assert_eq!(std::fs::read(&path).unwrap(), content);
+    assert_eq!(dir.names(), ["_report.txt"]);
+
+    // Again: the name is taken, so ` (1)` is added.
+    let out = netsession(
+        &["download", &origin.url("/get?x=1"), "--dir", &dir_arg],
+        "",
+    );
+    assert!(out.status.success());
+    assert_eq!(
+        last_line(&out.stdout),
+        dir.0.join("_report (1).txt").display().to_string()
+    );
+}
+
+#[test]
+fn interrupted_download_exits_1_and_the_same_command_resumes_it() {
+    let content = body();
+    let c = content.clone();
+    let origin = Origin::start(Box::new(move |n, request| match n {
+        // Half the body, then the connection closes: a short body, resumed at once...
+        0 => (
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nETag: \"v1\"\r\nConnection: close\r\n\r\n",
+                c.len()
+            ),
+            c.clone(),
+            80_000,
+        ),
+        // ...but the server is now failing: the download waits for the user.
+        1 => (
+            "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned(),
+            Vec::new(),
+            0,
+        ),
+        _ => {
+            let start: usize = request
+                .split("range: bytes=")
+                .nth(1)
+                .and_then(|r| r.split('-').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            let head = format!(
+                "HTTP/1.1 206 Partial\r\nContent-Length: {}\r\nETag: \"v1\"\r\n\
+                 Content-Range: bytes {start}-{}/{}\r\nConnection: close\r\n\r\n",
+                c.len() - start,
+                c.len() - 1,
+                c.len()
+            );
+            (head, c[start..].to_vec(), usize::MAX)
+        }
+    }));
+    let dir = TempDir::new("resume");
+    let dir_arg = dir.0.to_str().unwrap().to_owned();
+    let url = origin.url("/files/data.bin");
+    let out = netsession(&["download", &url, "--dir", &dir_arg], "");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("SERVER_FAILED"), "{stderr}");
+    assert_eq!(
+        dir.names(),
+        ["data.bin.crdownload", "data.bin.crdownload.resume"]
+    );
+
+    let out = netsession(&["download", &url, "--dir", &dir_arg], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = dir.0.join("data.bin");
+    assert_eq!(last_line(&out.stdout), path.display().to_string());
+    assert_eq!(std::fs::read(&path).unwrap(), content);
+    assert_eq!(dir.names(), ["data.bin"]);
+    let requests = origin.requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 3);
+    assert!(
+        requests[1].contains("range: bytes=80000-"),
+        "{}",
+        requests[1]
+    );
+    assert!(
+        requests[2].contains("range: bytes=80000-"),
+        "{}",
+        requests[2]
+    );
+    assert!(requests[2].contains("if-range: \"v1\""), "{}", requests[2]);
+}
+
+#[test]
+fn output_names_are_kept_inside_the_directory() {
+    let origin = Origin::start(Box::new(|_, _| {
+        (
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n".to_owned(),
+            b"ok".to_vec(),
+            2,
+        )
+    }));
+    let dir = TempDir::new("output");
+    let dir_arg = dir.0.to_str().unwrap().to_owned();
+    let out = netsession(
+        &[
+            "download",
+            &origin.url("/x"),
+            "--dir",
+            &dir_arg,
+            "--output",
+            "../../evil",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(dir.names(), ["_.._evil"]);
+}
+
+#[test]
+fn failed_download_exits_1() {
+    let origin = Origin::start(Box::new(|_, _| {
+        (
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned(),
+            Vec::new(),
+            0,
+        )
+    }));
+    let dir = TempDir::new("failed");
+    let dir_arg = dir.0.to_str().unwrap().to_owned();
+    let out = netsession(&["download", &origin.url("/x"), "--dir", &dir_arg], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SERVER_BAD_CONTENT"));
+    assert!(out.stdout.is_empty());
+    assert!(dir.names().is_empty());
+}
+
+/// An origin that sends `content` slowly (16 KiB every 10 ms) and honours `Range`.
+fn slow_origin(content: Vec<u8>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let content = content.clone();
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if stream.read(&mut byte).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                let start: usize = head
+                    .split("range: bytes=")
+                    .nth(1)
+                    .and_then(|r| r.split('-').next())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                let response = if start > 0 {
+                    format!(
+                        "HTTP/1.1 206 Partial\r\nContent-Length: {}\r\nETag: \"s\"\r\n\
+                         Content-Range: bytes {start}-{}/{}\r\nConnection: close\r\n\r\n",
+                        content.len() - start,
+                        content.len() - 1,
+                        content.len()
+                    )
+                } else {
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nETag: \"s\"\r\nConnection: close\r\n\r\n",
+                        content.len()
+                    )
+                };
+                if stream.write_all(response.as_bytes()).is_err() {
+                    return;
+                }
+                let pause = if start > 0 { 0 } else { 10 };
+                for piece in content[start..].chunks(16 * 1024) {
+                    if stream.write_all(piece).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(pause));
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn ctrl_c_keeps_the_partial_file_for_the_same_command() {
+    let content: Vec<u8> = (0..2_000_000u32).map(|i| (i % 253) as u8).collect();
+    let port = slow_origin(content.clone());
+    let dir = TempDir::new("ctrlc");
+    let dir_arg = dir.0.to_str().unwrap().to_owned();
+    let url = format!("http://127.0.0.1:{port}/big.bin");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_netsession"))
+        .args(["download", &url, "--dir", &dir_arg])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let partial = dir.0.join("big.bin.crdownload");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::fs::metadata(&partial).map_or(0, |m| m.len()) == 0 {
+        assert!(std::time::Instant::now() < deadline, "no bytes arrived");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("USER_SHUTDOWN"), "{stderr}");
+    let kept = std::fs::metadata(&partial).unwrap().len();
+    assert!(kept > 0 && kept < content.len() as u64);
+    assert_eq!(
+        dir.names(),
+        ["big.bin.crdownload", "big.bin.crdownload.resume"]
+    );
+
+    let out = netsession(&["download", &url, "--dir", &dir_arg], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = dir.0.join("big.bin");
+    assert_eq!(last_line(&out.stdout), path.display().to_string());
+    assert_eq!(std::fs::read(&path).unwrap(), content);
+    assert_eq!(dir.names(), ["big.bin"]);
+}

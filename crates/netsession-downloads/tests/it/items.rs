@@ -1,0 +1,386 @@
+//! DownloadItem behaviour: will-download, save paths, naming on disk, cancel, pause,
+//! events, redirects, createInterruptedDownload, throttling.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use netsession_downloads::{
+    DownloadEvent, DownloadManager, DownloadState, Error, InterruptReason,
+    InterruptedDownloadOptions, RateLimit, WillDownload, temp_path_for,
+};
+use url::Url;
+
+use crate::origin::{Answer, Origin, content, serve_file};
+use crate::{TempDir, drain, saved};
+
+#[tokio::test]
+async fn completes_with_metadata_and_events() {
+    let body = content(50_000, 20);
+    let b = body.clone();
+    let origin = Origin::start(move |_, _| {
+        Answer::new(200, b.clone())
+            .header("Content-Type", "application/pdf; charset=binary")
+            .header(
+                "Content-Disposition",
+                "attachment; filename=\"Report 2026.pdf\"",
+            )
+            .header("ETag", "\"abc\"")
+    })
+    .await;
+    let dir = TempDir::new();
+    let seen = Arc::new(Mutex::new(None));
+    let s = Arc::clone(&seen);
+    let manager = DownloadManager::builder()
+        .download_path(dir.path())
+        .will_download(move |item| {
+            *s.lock().unwrap() = Some((item.file_name(), item.mime_type(), item.save_path()));
+            WillDownload::Continue
+        })
+        .build();
+    let item = manager.download(&origin.url("/get?id=1")).unwrap();
+    let mut events = item.events();
+    assert_eq!(item.settled().await, DownloadState::Completed);
+    assert_eq!(
+        seen.lock().unwrap().clone().unwrap(),
+        (
+            "Report 2026.pdf".to_owned(),
+            "application/pdf".to_owned(),
+            None
+        )
+    );
+    assert_eq!(
+        item.save_path().unwrap(),
+        dir.path().join("Report 2026.pdf")
+    );
+    assert_eq!(saved(&item), body);
+    assert_eq!(item.file_name(), "Report 2026.pdf");
+    assert_eq!(
+        item.content_disposition(),
+        "attachment; filename=\"Report 2026.pdf\""
+    );
+    assert_eq!(item.etag(), "\"abc\"");
+    assert_eq!(
+        (item.received_bytes(), item.total_bytes()),
+        (50_000, 50_000)
+    );
+    assert_eq!(item.url().path(), "/get");
+    assert!(item.end_time().unwrap() >= item.start_time());
+    assert_eq!(dir.names(), ["Report 2026.pdf"]);
+    let events = drain(&mut events);
+    assert_eq!(
+        events.last(),
+        Some(&DownloadEvent::Done(DownloadState::Completed))
+    );
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| matches!(e, DownloadEvent::Done(_)))
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn will_download_cancel_writes_nothing() {
+    let origin = Origin::start(|_, _| Answer::new(200, content(10_000, 21))).await;
+    let dir = TempDir::new();
+    let manager = DownloadManager::builder()
+        .download_path(dir.path())
+        .will_download(|_| WillDownload::Cancel)
+        .build();
+    let item = manager.download(&origin.url("/a.zip")).unwrap();
+    assert_eq!(item.settled().await, DownloadState::Cancelled);
+    assert!(dir.names().is_empty());
+    assert_eq!(item.received_bytes(), 0);
+}
+
+#[tokio::test]
+async fn will_download_sets_a_save_path_in_a_new_directory() {
+    let body = content(10_000, 22);
+    let b = body.clone();
+    let origin = Origin::start(move |_, _| Answer::new(200, b.clone())).await;
+    let dir = TempDir::new();
+    let target = dir.path().join("deep/er/name.bin");
+    let t = target.clone();
+    let manager = DownloadManager::builder()
+        .download_path(dir.path())
+        .will_download(move |item| {
+            item.set_save_path(&t).unwrap();
+            WillDownload::Continue
+        })
+        .build();
+    let item = manager.download(&origin.url("/a.zip")).unwrap();
+    assert_eq!(item.settled().await, DownloadState::Completed);
+    assert_eq!(std::fs::read(&target).unwrap(), body);
+    assert_eq!(item.file_name(), "name.bin");
+    assert!(matches!(
+        item.set_save_path("/elsewhere"),
+        Err(Error::SavePathLocked(_))
+    ));
+}
+
+#[tokio::test]
+async fn existing_names_get_numbers_and_hostile_names_stay_inside() {
+    let origin = Origin::start(|n, _| {
+        let disposition = match n {
+            0..=2 => "attachment; filename=\"report.tar.gz\"",
+            _ => "attachment; filename=\"../../../../etc/passwd\"",
+        };
+        Answer::new(200, b"x".to_vec()).header("Content-Disposition", disposition)
+    })
+    .await;
+    let dir = TempDir::new();
+    let manager = DownloadManager::new(dir.path());
+    for _ in 0..4 {
+        let item = manager.download(&origin.url("/f")).unwrap();
+        assert_eq!(item.settled().await, DownloadState::Completed);
+    }
+    assert_eq!(
+        dir.names(),
+        [
+            "_.._.._.._etc_passwd",
+            "report (1).tar.gz",
+            "report (2).tar.gz",
+            "report.tar.gz"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn cancel_mid_download_removes_the_partial_file() {
+    let origin = Origin::start(|_, _| {
+        Answer::new(200, content(2_000_000, 23)).dribble(Duration::from_millis(20))
+    })
+    .await;
+    let dir = TempDir::new();
+    let item = DownloadManager::new(dir.path())
+        .download(&origin.url("/slow.bin"))
+        .unwrap();
+    while item.received_bytes() == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(dir.names(), ["slow.bin.crdownload"]);
+    item.cancel();
+    assert_eq!(item.settled().await, DownloadState::Cancelled);
+    assert!(dir.names().is_empty());
+    assert!(!item.can_resume());
+}
+
+#[tokio::test]
+async fn pause_stops_reading_and_resume_continues() {
+    let body = content(1_000_000, 24);
+    let b = body.clone();
+    let origin =
+        Origin::start(move |_, _| Answer::new(200, b.clone()).dribble(Duration::from_millis(5)))
+            .await;
+    let dir = TempDir::new();
+    let item = DownloadManager::new(dir.path())
+        .download(&origin.url("/p.bin"))
+        .unwrap();
+    while item.received_bytes() == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    item.pause();
+    assert!(item.is_paused() && item.can_resume());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let at_pause = item.received_bytes();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        item.received_bytes(),
+        at_pause,
+        "a paused download does not read"
+    );
+    assert_eq!(item.state(), DownloadState::Progressing);
+    item.resume();
+    assert!(!item.is_paused());
+    assert_eq!(item.settled().await, DownloadState::Completed);
+    assert_eq!(saved(&item), body);
+}
+
+#[tokio::test]
+async fn progress_updates_are_rate_limited() {
+    let origin = Origin::start(|_, _| Answer::new(200, content(8_000_000, 25))).await;
+    let dir = TempDir::new();
+    let manager = DownloadManager::builder()
+        .download_path(dir.path())
+        .update_interval(Duration::from_secs(3600))
+        .build();
+    let item = manager.download(&origin.url("/fast.bin")).unwrap();
+    let mut events = item.events();
+    assert_eq!(item.settled().await, DownloadState::Completed);
+    let events = drain(&mut events);
+    // One `updated` when writing starts, then none within the hour, then `done`.
+    assert_eq!(
+        events,
+        [
+            DownloadEvent::Updated(DownloadState::Progressing),
+            DownloadEvent::Done(DownloadState::Completed)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn redirects_are_recorded_and_capped() {
+    let origin = Origin::start(|_, request| match request.target.as_str() {
+        "/a" => Answer::new(302, Vec::new()).header("Location", "/b"),
+        "/b" => Answer::new(301, Vec::new()).header("Location", "/c/final.txt"),
+        "/loop" => Answer::new(302, Vec::new()).header("Location", "/loop"),
+        _ => Answer::new(200, b"done".to_vec()),
+    })
+    .await;
+    let dir = TempDir::new();
+    let manager = DownloadManager::new(dir.path());
+    let item = manager.download(&origin.url("/a")).unwrap();
+    assert_eq!(item.settled().await, DownloadState::Completed);
+    let chain: Vec<String> = item
+        .url_chain()
+        .iter()
+        .map(|u| u.path().to_owned())
+        .collect();
+    assert_eq!(chain, ["/a", "/b", "/c/final.txt"]);
+    assert_eq!(item.file_name(), "final.txt");
+    let looping = manager.download(&origin.url("/loop")).unwrap();
+    assert_eq!(looping.settled().await, DownloadState::Interrupted);
+    assert_eq!(
+        looping.interrupt_reason(),
+        Some(InterruptReason::NetworkInvalidRequest)
+    );
+}
+
+#[tokio::test]
+async fn create_interrupted_download_resumes_with_its_validators() {
+    let body = content(64_000, 26);
+    let b = body.clone();
+    let origin = Origin::start(move |_, request| serve_file(request, &b, "\"e1\"")).await;
+    let dir = TempDir::new();
+    // Electron's convention: the partial bytes are at `path`.
+    let path = dir.path().join("resumed.bin");
+    std::fs::write(&path, &body[..20_000]).unwrap();
+    let announced = Arc::new(Mutex::new(0));
+    let a = Arc::clone(&announced);
+    let manager = DownloadManager::builder()
+        .download_path(dir.path())
+        .will_download(move |_| {
+            *a.lock().unwrap() += 1;
+            WillDownload::Continue
+        })
+        .build();
+    let mut options = InterruptedDownloadOptions::new(
+        &path,
+        vec![Url::parse(&origin.url("/resumed.bin")).unwrap()],
+        20_000,
+        64_000,
+    );
+    options.etag = "\"e1\"".into();
+    let item = manager.create_interrupted_download(options).unwrap();
+    assert_eq!(item.state(), DownloadState::Interrupted);
+    assert_eq!(*announced.lock().unwrap(), 1);
+    assert!(item.can_resume());
+    assert!(
+        origin.requests().is_empty(),
+        "nothing happens before resume()"
+    );
+    item.resume();
+    assert_eq!(item.settled().await, DownloadState::Completed);
+    assert_eq!(std::fs::read(&path).unwrap(), body);
+    assert!(!temp_path_for(&path).exists());
+    let request = &origin.requests()[0];
+    assert_eq!(request.header("range"), Some("bytes=20000-"));
+    assert_eq!(request.header("if-range"), Some("\"e1\""));
+    assert_eq!(*announced.lock().unwrap(), 1);
+}
+
+#[tokio::test]
+async fn create_interrupted_download_checks_its_options() {
+    let dir = TempDir::new();
+    let manager = DownloadManager::new(dir.path());
+    let url = vec![Url::parse("http://127.0.0.1:9/x").unwrap()];
+    let check = |options| manager.create_interrupted_download(options).unwrap_err();
+    assert!(matches!(
+        check(InterruptedDownloadOptions::new("", url.clone(), 0, 10)),
+        Error::EmptyPath
+    ));
+    assert!(matches!(
+        check(InterruptedDownloadOptions::new("a", vec![], 0, 10)),
+        Error::EmptyUrlChain
+    ));
+    assert!(matches!(
+        check(InterruptedDownloadOptions::new("a", url.clone(), 0, 0)),
+        Error::EmptyLength
+    ));
+    assert!(matches!(
+        check(InterruptedDownloadOptions::new("a", url, 10, 10)),
+        Error::OffsetNotBelowLength { .. }
+    ));
+}
+
+#[tokio::test]
+async fn shutdown_interrupts_and_keeps_the_partial_file() {
+    let origin = Origin::start(|_, _| {
+        Answer::new(200, content(2_000_000, 27))
+            .header("ETag", "\"s\"")
+            .dribble(Duration::from_millis(20))
+    })
+    .await;
+    let dir = TempDir::new();
+    let manager = DownloadManager::new(dir.path());
+    let item = manager.download(&origin.url("/s.bin")).unwrap();
+    while item.received_bytes() == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    manager.shutdown().await;
+    assert_eq!(item.state(), DownloadState::Interrupted);
+    assert_eq!(item.interrupt_reason(), Some(InterruptReason::UserShutdown));
+    assert!(item.can_resume());
+    let partial = temp_path_for(&item.save_path().unwrap());
+    assert_eq!(
+        std::fs::metadata(partial).unwrap().len(),
+        item.received_bytes()
+    );
+    let options = item.interrupted_download_options().unwrap();
+    assert_eq!(options.offset, item.received_bytes());
+    assert_eq!(options.etag, "\"s\"");
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttle_limits_the_rate_on_a_paused_clock() {
+    let body = content(256 * 1024, 28);
+    let b = body.clone();
+    let origin = Origin::start(move |_, _| Answer::new(200, b.clone())).await;
+    let dir = TempDir::new();
+    let manager = DownloadManager::builder()
+        .download_path(dir.path())
+        .throttle(Arc::new(RateLimit::new(64 * 1024)))
+        .build();
+    let start = tokio::time::Instant::now();
+    let item = manager.download(&origin.url("/t.bin")).unwrap();
+    // The file is written on a blocking thread, which stops Tokio from advancing a paused
+    // clock by itself: drive the clock by hand.
+    let settled = item.settled();
+    tokio::pin!(settled);
+    let state = loop {
+        tokio::select! {
+            biased;
+            state = &mut settled => break state,
+            () = tokio::time::advance(Duration::from_millis(10)) => {}
+        }
+    };
+    assert_eq!(state, DownloadState::Completed);
+    let elapsed = start.elapsed();
+    // 256 KiB at 64 KiB/s: 4 s of (virtual) time, less at most the last chunk's wait.
+    assert!(elapsed >= Duration::from_secs(3), "{elapsed:?}");
+    assert_eq!(saved(&item), body);
+}
+
+#[tokio::test]
+async fn download_rejects_bad_urls() {
+    let manager = DownloadManager::new(std::env::temp_dir());
+    assert!(matches!(
+        manager.download("not a url"),
+        Err(Error::InvalidUrl(_))
+    ));
+    assert!(matches!(
+        manager.download("ftp://example.com/x"),
+        Err(Error::UnsupportedScheme(_))
+    ));
+}
