@@ -3,9 +3,13 @@
 //! Each subcommand lives in its own module; global options (`--data-dir`, `--partition`)
 //! come before the subcommand.
 
+mod cache;
+mod cookies;
+mod download;
 mod partition;
 mod resolve_proxy;
 mod time;
+mod verify_cert;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -34,7 +38,6 @@ struct Cli {
 
 /// Options every subcommand may read.
 #[derive(Debug)]
-#[allow(dead_code, reason = "read by the storage subcommands as they land")]
 pub(crate) struct Global {
     pub(crate) data_dir: Option<PathBuf>,
     pub(crate) partition: String,
@@ -45,6 +48,22 @@ enum Command {
     /// Print what Electron's `session.resolveProxy(url)` returns for each URL.
     #[command(after_help = resolve_proxy::HELP)]
     ResolveProxy(resolve_proxy::ResolveProxy),
+    /// Download a URL as Electron's `session.downloadURL` does, resuming an interrupted one.
+    #[command(after_help = download::HELP)]
+    Download(download::Download),
+    /// Read and change a session's cookies, as Electron's `ses.cookies`.
+    #[command(after_help = cookies::HELP)]
+    Cookies(cookies::Cookies),
+    /// Run the HTTP cache as a loopback reverse proxy in front of an origin, logging each
+    /// request as hit, miss, revalidated or stored.
+    #[command(after_help = cache::SERVE_HELP)]
+    ServeCache(cache::ServeCache),
+    /// A session's HTTP cache: `cache size` prints its size in bytes, `cache clear` empties it.
+    Cache(cache::CacheCommand),
+    /// Verify a certificate chain as a session would: print `net::OK` or Chromium's
+    /// `net::ERR_CERT_...` error, and the fields a certificate verify proc would see.
+    #[command(after_help = verify_cert::HELP)]
+    VerifyCert(verify_cert::VerifyCert),
 }
 
 /// A failure that stops the command, with the exit status it deserves.
@@ -53,7 +72,6 @@ pub(crate) enum Failure {
     Config(String),
     /// The operation was refused (a rejected cookie, a certificate error, an interrupted
     /// download): exit status 1.
-    #[allow(dead_code, reason = "used by the subcommands as they land")]
     Refused(String),
     /// Reading input or writing output failed: exit status 1.
     Io(io::Error),
@@ -73,6 +91,11 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::ResolveProxy(args) => resolve_proxy::run(&global, &args),
+        Command::Cookies(args) => cookies::run(&global, &args),
+        Command::Download(args) => download::run(&global, &args),
+        Command::ServeCache(args) => cache::serve(&global, &args),
+        Command::Cache(args) => cache::run(&global, &args),
+        Command::VerifyCert(args) => verify_cert::run(&global, &args),
     };
     let (message, code) = match result {
         Ok(()) => return ExitCode::SUCCESS,

@@ -1,6 +1,8 @@
-//! Where a session's files live: Electron's layout, `<data dir>/Partitions/<name>` for
-//! `persist:<name>` (the name lower-cased, as Electron does, so `persist:Foo` and
-//! `persist:foo` share a folder), nothing on disk for any other partition.
+//! Where a session's files live: Electron's layout, as `netsession_storage::partition_dir`
+//! defines it: the default session (no `--partition`, or an empty one) in the data directory
+//! itself, `persist:<name>` in `<data dir>/Partitions/<name>` (the name lower-cased, as
+//! Electron does, so `persist:Foo` and `persist:foo` share a folder), and nothing on disk for
+//! any other partition.
 //!
 //! The data directory defaults to what Electron's `app.getPath('userData')` is on Linux for
 //! an app named `netsession`: `$XDG_CONFIG_HOME/netsession`, else `~/.config/netsession`.
@@ -10,22 +12,12 @@ use std::path::PathBuf;
 use crate::{Failure, Global};
 
 /// The directory of the session named by `--partition`, or `None` for an in-memory one.
-#[allow(dead_code, reason = "used by the storage subcommands as they land")]
 pub(crate) fn dir(global: &Global) -> Result<Option<PathBuf>, Failure> {
-    let Some(name) = global.partition.strip_prefix("persist:") else {
+    if !global.partition.is_empty() && !global.partition.starts_with("persist:") {
         return Ok(None);
-    };
-    if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\', '\0']) {
-        return Err(Failure::Config(format!(
-            "invalid partition {:?}: a persist: name cannot be empty or contain a path separator",
-            global.partition
-        )));
     }
-    Ok(Some(
-        data_dir(global)?
-            .join("Partitions")
-            .join(name.to_lowercase()),
-    ))
+    netsession_storage::partition_dir(&data_dir(global)?, &global.partition)
+        .map_err(|e| Failure::Config(e.to_string()))
 }
 
 /// `--data-dir`, or the platform default.

@@ -8,9 +8,13 @@
     reason = "test code: a panic is how a test fails"
 )]
 
+mod cache;
 mod chromium;
+mod cookies;
+mod download;
 mod pac;
 mod resolve_proxy;
+mod verify_cert;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
