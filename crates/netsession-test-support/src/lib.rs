@@ -1,7 +1,7 @@
 //! Test helpers shared by the netsession crates (unpublished): a loopback HTTP/1.1 server
 //! that records what it receives and answers with canned responses, usable as an origin or
 //! as a forward proxy (it sees absolute-form request targets), a port nobody listens on, and
-//! the runner of conformance tables ([`table::check`]).
+//! the runner of conformance tables ([`table::check`]), and [`TempDir`].
 //!
 //! Every server binds `127.0.0.1` on a port the OS chooses, so tests are hermetic and run in
 //! parallel.
@@ -15,6 +15,9 @@
 )]
 
 pub mod table;
+mod temp;
+
+pub use temp::TempDir;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

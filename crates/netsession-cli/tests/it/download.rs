@@ -4,8 +4,9 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+
+use netsession_test_support::TempDir;
 
 use crate::netsession;
 
@@ -59,32 +60,6 @@ fn serve(mut stream: TcpStream, n: usize, script: &Script, log: &Mutex<Vec<Strin
     let _ = stream.write_all(&body[..send.min(body.len())]);
 }
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("nscli-dl-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-
-    fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(&self.0)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn body() -> Vec<u8> {
     (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect()
 }
@@ -110,7 +85,7 @@ fn saves_under_the_chromium_name_and_prints_the_path() {
         (head, c.clone(), usize::MAX)
     }));
     let dir = TempDir::new("name");
-    let dir_arg = dir.0.to_str().unwrap().to_owned();
+    let dir_arg = dir.path().to_str().unwrap().to_owned();
     let out = netsession(
         &["download", &origin.url("/get?x=1"), "--dir", &dir_arg],
         "",
@@ -120,7 +95,7 @@ fn saves_under_the_chromium_name_and_prints_the_path() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let path = dir.0.join("_report.txt");
+    let path = dir.path().join("_report.txt");
     assert_eq!(last_line(&out.stdout), path.display().to_string());
     assert_eq!(std::fs::read(&path).unwrap(), content);
     assert_eq!(dir.names(), ["_report.txt"]);
@@ -133,7 +108,7 @@ fn saves_under_the_chromium_name_and_prints_the_path() {
     assert!(out.status.success());
     assert_eq!(
         last_line(&out.stdout),
-        dir.0.join("_report (1).txt").display().to_string()
+        dir.path().join("_report (1).txt").display().to_string()
     );
 }
 
@@ -175,7 +150,7 @@ fn interrupted_download_exits_1_and_the_same_command_resumes_it() {
         }
     }));
     let dir = TempDir::new("resume");
-    let dir_arg = dir.0.to_str().unwrap().to_owned();
+    let dir_arg = dir.path().to_str().unwrap().to_owned();
     let url = origin.url("/files/data.bin");
     let out = netsession(&["download", &url, "--dir", &dir_arg], "");
     assert_eq!(out.status.code(), Some(1));
@@ -192,7 +167,7 @@ fn interrupted_download_exits_1_and_the_same_command_resumes_it() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let path = dir.0.join("data.bin");
+    let path = dir.path().join("data.bin");
     assert_eq!(last_line(&out.stdout), path.display().to_string());
     assert_eq!(std::fs::read(&path).unwrap(), content);
     assert_eq!(dir.names(), ["data.bin"]);
@@ -221,7 +196,7 @@ fn output_names_are_kept_inside_the_directory() {
         )
     }));
     let dir = TempDir::new("output");
-    let dir_arg = dir.0.to_str().unwrap().to_owned();
+    let dir_arg = dir.path().to_str().unwrap().to_owned();
     let out = netsession(
         &[
             "download",
@@ -251,7 +226,7 @@ fn failed_download_exits_1() {
         )
     }));
     let dir = TempDir::new("failed");
-    let dir_arg = dir.0.to_str().unwrap().to_owned();
+    let dir_arg = dir.path().to_str().unwrap().to_owned();
     let out = netsession(&["download", &origin.url("/x"), "--dir", &dir_arg], "");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("SERVER_BAD_CONTENT"));
@@ -318,7 +293,7 @@ fn ctrl_c_keeps_the_partial_file_for_the_same_command() {
     let content: Vec<u8> = (0..2_000_000u32).map(|i| (i % 253) as u8).collect();
     let port = slow_origin(content.clone());
     let dir = TempDir::new("ctrlc");
-    let dir_arg = dir.0.to_str().unwrap().to_owned();
+    let dir_arg = dir.path().to_str().unwrap().to_owned();
     let url = format!("http://127.0.0.1:{port}/big.bin");
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_netsession"))
         .args(["download", &url, "--dir", &dir_arg])
@@ -326,7 +301,7 @@ fn ctrl_c_keeps_the_partial_file_for_the_same_command() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let partial = dir.0.join("big.bin.crdownload");
+    let partial = dir.path().join("big.bin.crdownload");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while std::fs::metadata(&partial).map_or(0, |m| m.len()) == 0 {
         assert!(std::time::Instant::now() < deadline, "no bytes arrived");
@@ -354,7 +329,7 @@ fn ctrl_c_keeps_the_partial_file_for_the_same_command() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let path = dir.0.join("big.bin");
+    let path = dir.path().join("big.bin");
     assert_eq!(last_line(&out.stdout), path.display().to_string());
     assert_eq!(std::fs::read(&path).unwrap(), content);
     assert_eq!(dir.names(), ["big.bin"]);

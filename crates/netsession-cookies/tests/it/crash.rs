@@ -89,7 +89,7 @@ fn sigkill_at_random_moments_loses_nothing_flushed() {
                 "--nocapture",
                 "--test-threads=1",
             ])
-            .env(DIR_VAR, &dir.0)
+            .env(DIR_VAR, dir.path())
             .env(ROUND_VAR, round.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -123,8 +123,8 @@ fn sigkill_at_random_moments_loses_nothing_flushed() {
         );
         let last = reader.join().unwrap();
 
-        let storage =
-            Storage::open(&dir.0).unwrap_or_else(|e| panic!("round {round} (seed {seed}): {e}"));
+        let storage = Storage::open(dir.path())
+            .unwrap_or_else(|e| panic!("round {round} (seed {seed}): {e}"));
         storage
             .integrity_check()
             .unwrap_or_else(|e| panic!("round {round} (seed {seed}): {e}"));

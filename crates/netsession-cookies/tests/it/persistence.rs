@@ -16,7 +16,7 @@ fn url() -> Url {
 fn flushed_cookies_survive_a_reopen() {
     let dir = TempDir::new("reopen");
     {
-        let storage = Storage::open(&dir.0).unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
         let jar = CookieJar::open(&storage).unwrap();
         jar.store(&url(), "persistent=1; Max-Age=3600").unwrap();
         jar.store(&url(), "session=2").unwrap();
@@ -24,7 +24,7 @@ fn flushed_cookies_survive_a_reopen() {
         jar.remove("https://www.example.com/", "gone");
         jar.flush_store().unwrap();
     }
-    let storage = Storage::open(&dir.0).unwrap();
+    let storage = Storage::open(dir.path()).unwrap();
     let jar = CookieJar::open(&storage).unwrap();
     assert_eq!(
         jar.cookie_header(&url(), SameSiteContext::SameSite),
@@ -38,7 +38,7 @@ fn flushed_cookies_survive_a_reopen() {
 #[test]
 fn nothing_is_written_before_a_flush_or_a_full_batch() {
     let dir = TempDir::new("batch");
-    let storage = Storage::open(&dir.0).unwrap();
+    let storage = Storage::open(dir.path()).unwrap();
     let jar = CookieJar::open_with(
         &storage,
         JarOptions::default()
@@ -69,7 +69,7 @@ fn nothing_is_written_before_a_flush_or_a_full_batch() {
 #[test]
 fn the_timer_commits() {
     let dir = TempDir::new("timer");
-    let storage = Storage::open(&dir.0).unwrap();
+    let storage = Storage::open(dir.path()).unwrap();
     let jar = CookieJar::open_with(
         &storage,
         JarOptions::default().commit_interval(Duration::from_millis(20)),
@@ -90,14 +90,14 @@ fn the_timer_commits() {
 fn expired_cookies_are_purged_on_open() {
     let dir = TempDir::new("purge");
     {
-        let storage = Storage::open(&dir.0).unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
         let jar = CookieJar::open(&storage).unwrap();
         jar.store(&url(), "short=1; Max-Age=1").unwrap();
         jar.store(&url(), "long=1; Max-Age=3600").unwrap();
         jar.flush_store().unwrap();
     }
     std::thread::sleep(Duration::from_millis(1100));
-    let storage = Storage::open(&dir.0).unwrap();
+    let storage = Storage::open(dir.path()).unwrap();
     let jar = CookieJar::open(&storage).unwrap();
     assert_eq!(jar.len(), 1);
     let rows = storage.load_cookies().unwrap();
@@ -108,7 +108,7 @@ fn expired_cookies_are_purged_on_open() {
 #[test]
 fn clear_storage_data_reaches_the_jar() {
     let dir = TempDir::new("clear");
-    let storage = Storage::open(&dir.0).unwrap();
+    let storage = Storage::open(dir.path()).unwrap();
     let jar = CookieJar::open(&storage).unwrap();
     jar.store(&url(), "a=1; Domain=example.com").unwrap();
     jar.store(&Url::parse("https://other.org/").unwrap(), "b=1")

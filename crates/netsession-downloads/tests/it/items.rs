@@ -27,7 +27,7 @@ async fn completes_with_metadata_and_events() {
             .header("ETag", "\"abc\"")
     })
     .await;
-    let dir = TempDir::new();
+    let dir = TempDir::new("downloads");
     let seen = Arc::new(Mutex::new(None));
     let s = Arc::clone(&seen);
     let manager = DownloadManager::builder()
@@ -83,7 +83,7 @@ async fn completes_with_metadata_and_events() {
 #[tokio::test]
 async fn will_download_cancel_writes_nothing() {
     let origin = Origin::start(|_, _| Answer::new(200, content(10_000, 21))).await;
-    let dir = TempDir::new();
+    let dir = TempDir::new("downloads");
     let manager = DownloadManager::builder()
         .download_path(dir.path())
         .will_download(|_| WillDownload::Cancel)
@@ -99,7 +99,7 @@ async fn will_download_sets_a_save_path_in_a_new_directory() {
     let body = content(10_000, 22);
     let b = body.clone();
     let origin = Origin::start(move |_, _| Answer::new(200, b.clone())).await;
-    let dir = TempDir::new();
+    let dir = TempDir::new("downloads");
     let target = dir.path().join("deep/er/name.bin");
     let t = target.clone();
     let manager = DownloadManager::builder()
@@ -129,7 +129,7 @@ async fn existing_names_get_numbers_and_hostile_names_stay_inside() {
         Answer::new(200, b"x".to_vec()).header("Content-Disposition", disposition)
     })
     .await;
-    let dir = TempDir::new();
+    let dir = TempDir::new("downloads");
     let manager = DownloadManager::new(dir.path());
     for _ in 0..4 {
         let item = manager.download(&origin.url("/f")).unwrap();
@@ -152,7 +152,7 @@ async fn cancel_mid_download_removes_the_partial_file() {
         Answer::new(200, content(2_000_000, 23)).dribble(Duration::from_millis(20))
     })
     .await;
-    let dir = TempDir::new();
+    let dir = TempDir::new("downloads");
     let item = DownloadManager::new(dir.path())
         .download(&origin.url("/slow.bin"))
         .unwrap();
@@ -173,7 +173,7 @@ async fn pause_stops_reading_and_resume_continues() {
     let origin =
         Origin::start(move |_, _| Answer::new(200, b.clone()).dribble(Duration::from_millis(5)))
             .await;
-    let dir = TempDir::new();
+    let dir = TempDir::new("downloads");
     let item = DownloadManager::new(dir.path())
         .download(&origin.url("/p.bin"))
         .unwrap();
@@ -200,7 +200,7 @@ async fn pause_stops_reading_and_resume_continues() {
 #[tokio::test]
 async fn progress_updates_are_rate_limited() {
     let origin = Origin::start(|_, _| Answer::new(200, content(8_000_000, 25))).await;
-    let dir = TempDir::new();
+    let dir = TempDir::new("downloads");
     let manager = DownloadManager::builder()
         .download_path(dir.path())
         .update_interval(Duration::from_secs(3600))
@@ -228,7 +228,7 @@ async fn redirects_are_recorded_and_capped() {
         _ => Answer::new(200, b"done".to_vec()),
     })
     .await;
-    let dir = TempDir::new();
+    let dir = TempDir::new("downloads");
     let manager = DownloadManager::new(dir.path());
     let item = manager.download(&origin.url("/a")).unwrap();
     assert_eq!(item.settled().await, DownloadState::Completed);
@@ -252,7 +252,7 @@ async fn create_interrupted_download_resumes_with_its_validators() {
     let body = content(64_000, 26);
     let b = body.clone();
     let origin = Origin::start(move |_, request| serve_file(request, &b, "\"e1\"")).await;
-    let dir = TempDir::new();
+    let dir = TempDir::new("downloads");
     // Electron's convention: the partial bytes are at `path`.
     let path = dir.path().join("resumed.bin");
     std::fs::write(&path, &body[..20_000]).unwrap();
@@ -292,7 +292,7 @@ async fn create_interrupted_download_resumes_with_its_validators() {
 
 #[tokio::test]
 async fn create_interrupted_download_checks_its_options() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("downloads");
     let manager = DownloadManager::new(dir.path());
     let url = vec![Url::parse("http://127.0.0.1:9/x").unwrap()];
     let check = |options| manager.create_interrupted_download(options).unwrap_err();
@@ -322,7 +322,7 @@ async fn shutdown_interrupts_and_keeps_the_partial_file() {
             .dribble(Duration::from_millis(20))
     })
     .await;
-    let dir = TempDir::new();
+    let dir = TempDir::new("downloads");
     let manager = DownloadManager::new(dir.path());
     let item = manager.download(&origin.url("/s.bin")).unwrap();
     while item.received_bytes() == 0 {
@@ -347,7 +347,7 @@ async fn throttle_limits_the_rate_on_a_paused_clock() {
     let body = content(256 * 1024, 28);
     let b = body.clone();
     let origin = Origin::start(move |_, _| Answer::new(200, b.clone())).await;
-    let dir = TempDir::new();
+    let dir = TempDir::new("downloads");
     let manager = DownloadManager::builder()
         .download_path(dir.path())
         .throttle(Arc::new(RateLimit::new(64 * 1024)))

@@ -32,7 +32,7 @@ proptest! {
                 }
             })
             .await;
-            let dir = TempDir::new();
+            let dir = TempDir::new("downloads");
             let item = DownloadManager::new(dir.path()).download(&origin.url("/p.bin")).unwrap();
             let mut state = item.settled().await;
             if state == DownloadState::Interrupted && item.can_resume() {

@@ -30,7 +30,7 @@ async fn interrupted_then(
         }
     })
     .await;
-    let dir = TempDir::new();
+    let dir = TempDir::new("downloads");
     let manager = DownloadManager::new(dir.path());
     let item = manager.download(&origin.url("/files/data.bin")).unwrap();
     item.settled().await;
@@ -280,7 +280,7 @@ async fn partial_content_to_a_plain_request_is_bad_content() {
         Answer::new(206, b"abc".to_vec()).header("Content-Range", "bytes 0-2/3")
     })
     .await;
-    let dir = TempDir::new();
+    let dir = TempDir::new("downloads");
     let item = DownloadManager::new(dir.path())
         .download(&origin.url("/x"))
         .unwrap();
@@ -315,7 +315,7 @@ async fn error_statuses_on_resume_have_chromium_reasons() {
 #[tokio::test]
 async fn error_status_on_the_first_request_writes_nothing() {
     let origin = Origin::start(|_, _| Answer::new(404, b"not here".to_vec())).await;
-    let dir = TempDir::new();
+    let dir = TempDir::new("downloads");
     let item = DownloadManager::new(dir.path())
         .download(&origin.url("/missing.zip"))
         .unwrap();
@@ -339,7 +339,7 @@ async fn short_body_is_a_length_mismatch_that_continues_by_itself() {
         }
     })
     .await;
-    let dir = TempDir::new();
+    let dir = TempDir::new("downloads");
     let item = DownloadManager::new(dir.path())
         .download(&origin.url("/d.bin"))
         .unwrap();
@@ -357,7 +357,7 @@ async fn full_disk_is_file_no_space_and_resumes_once_space_is_free() {
     let body = content(600_000, 14);
     let b = body.clone();
     let origin = Origin::start(move |_, request| serve_file(request, &b, ETAG)).await;
-    let dir = TempDir::new();
+    let dir = TempDir::new("downloads");
     // The disk: 256 KiB free until `freed`.
     let freed = Arc::new(AtomicBool::new(false));
     let attempts = Arc::new(AtomicU64::new(0));
@@ -396,7 +396,7 @@ async fn refused_connection_is_network_failed() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
-    let dir = TempDir::new();
+    let dir = TempDir::new("downloads");
     let item = DownloadManager::new(dir.path())
         .download(&format!("http://127.0.0.1:{port}/x"))
         .unwrap();

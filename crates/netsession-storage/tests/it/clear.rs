@@ -93,7 +93,7 @@ fn origins_are_validated() {
 fn local_storage_is_cleared_per_origin_durably() {
     let dir = TempDir::new("clear-local");
     {
-        let storage = Storage::open(&dir.0).unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
         storage
             .local_storage("https://a.example")
             .unwrap()
@@ -113,7 +113,7 @@ fn local_storage_is_cleared_per_origin_durably() {
             ))
             .unwrap();
     }
-    let storage = Storage::open(&dir.0).unwrap();
+    let storage = Storage::open(dir.path()).unwrap();
     assert!(
         storage
             .local_storage("https://a.example")

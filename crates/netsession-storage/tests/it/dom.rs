@@ -65,7 +65,7 @@ fn quota_is_per_origin_and_refuses_without_changing() {
 fn reopen_sees_flushed_and_dropped_writes() {
     let dir = TempDir::new("reopen");
     {
-        let storage = Storage::open(&dir.0).unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
         let local = storage.local_storage("https://a.example").unwrap();
         local.set("a", "1").unwrap();
         storage.flush_storage_data().unwrap();
@@ -73,7 +73,7 @@ fn reopen_sees_flushed_and_dropped_writes() {
         local.remove("a").unwrap();
         // Dropping the last handle writes back.
     }
-    let storage = Storage::open(&dir.0).unwrap();
+    let storage = Storage::open(dir.path()).unwrap();
     let local = storage.local_storage("https://a.example").unwrap();
     assert_eq!(local.keys().unwrap(), ["b"]);
     assert_eq!(local.usage().unwrap(), 4);
@@ -83,7 +83,7 @@ fn reopen_sees_flushed_and_dropped_writes() {
 fn clear_then_set_before_flush() {
     let dir = TempDir::new("clear-set");
     {
-        let storage = Storage::open(&dir.0).unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
         let local = storage.local_storage("https://a.example").unwrap();
         local.set("old", "1").unwrap();
         storage.flush_storage_data().unwrap();
@@ -91,7 +91,7 @@ fn clear_then_set_before_flush() {
         local.set("new", "2").unwrap();
         storage.flush_storage_data().unwrap();
     }
-    let storage = Storage::open(&dir.0).unwrap();
+    let storage = Storage::open(dir.path()).unwrap();
     assert_eq!(
         storage
             .local_storage("https://a.example")
@@ -116,7 +116,7 @@ fn the_background_timer_commits() {
     let dir = TempDir::new("timer");
     let options =
         StorageOptions::default().commit_interval(Some(std::time::Duration::from_millis(20)));
-    let storage = Storage::open_with(&dir.0, options).unwrap();
+    let storage = Storage::open_with(dir.path(), options).unwrap();
     storage
         .local_storage("https://a.example")
         .unwrap()

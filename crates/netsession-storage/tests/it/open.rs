@@ -9,7 +9,7 @@ const DB: &str = "netsession.sqlite";
 #[test]
 fn creates_a_wal_database_with_the_schema_version() {
     let dir = TempDir::new("create");
-    let sub = dir.0.join("Partitions").join("work");
+    let sub = dir.path().join("Partitions").join("work");
     let storage = Storage::open(&sub).unwrap();
     assert_eq!(storage.path(), Some(sub.as_path()));
     storage
@@ -35,12 +35,12 @@ fn creates_a_wal_database_with_the_schema_version() {
 fn a_garbage_file_is_corrupt_and_left_alone() {
     let dir = TempDir::new("corrupt");
     let garbage = b"this is not a database, but it is somebody's data ".repeat(100);
-    std::fs::write(dir.0.join(DB), &garbage).unwrap();
-    let err = Storage::open(&dir.0).unwrap_err();
+    std::fs::write(dir.path().join(DB), &garbage).unwrap();
+    let err = Storage::open(dir.path()).unwrap_err();
     assert!(matches!(err, Error::Corrupt { .. }), "{err:?}");
     assert!(err.to_string().contains("is corrupt"), "{err}");
     assert_eq!(
-        std::fs::read(dir.0.join(DB)).unwrap(),
+        std::fs::read(dir.path().join(DB)).unwrap(),
         garbage,
         "never reset"
     );
@@ -50,7 +50,7 @@ fn a_garbage_file_is_corrupt_and_left_alone() {
 fn a_damaged_page_is_corrupt() {
     let dir = TempDir::new("damaged");
     {
-        let storage = Storage::open(&dir.0).unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
         let local = storage.local_storage("https://a.example").unwrap();
         for i in 0..2000 {
             local.set(&format!("key{i}"), &"x".repeat(100)).unwrap();
@@ -58,14 +58,14 @@ fn a_damaged_page_is_corrupt() {
         storage.flush_storage_data().unwrap();
     }
     // Checkpointed on close: overwrite a stretch of the main file's b-tree pages.
-    let path = dir.0.join(DB);
+    let path = dir.path().join(DB);
     let mut bytes = std::fs::read(&path).unwrap();
     assert!(bytes.len() > 64 * 1024);
     for b in &mut bytes[8192..40960] {
         *b = 0xA5;
     }
     std::fs::write(&path, &bytes).unwrap();
-    let result = Storage::open(&dir.0).and_then(|s| {
+    let result = Storage::open(dir.path()).and_then(|s| {
         s.integrity_check()?;
         s.local_storage("https://a.example")?.keys().map(|_| ())
     });
@@ -77,7 +77,7 @@ fn a_damaged_page_is_corrupt() {
 fn a_newer_schema_is_refused_and_kept() {
     let dir = TempDir::new("newer");
     {
-        let storage = Storage::open(&dir.0).unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
         storage
             .local_storage("https://a.example")
             .unwrap()
@@ -86,10 +86,10 @@ fn a_newer_schema_is_refused_and_kept() {
         storage.flush_storage_data().unwrap();
     }
     {
-        let conn = rusqlite::Connection::open(dir.0.join(DB)).unwrap();
+        let conn = rusqlite::Connection::open(dir.path().join(DB)).unwrap();
         conn.execute_batch("PRAGMA user_version = 7").unwrap();
     }
-    let err = Storage::open(&dir.0).unwrap_err();
+    let err = Storage::open(dir.path()).unwrap_err();
     match &err {
         Error::NewerVersion {
             found, supported, ..
@@ -97,7 +97,7 @@ fn a_newer_schema_is_refused_and_kept() {
         other => panic!("{other:?}"),
     }
     assert!(err.to_string().contains("schema version 7"), "{err}");
-    let conn = rusqlite::Connection::open(dir.0.join(DB)).unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join(DB)).unwrap();
     let value: String = conn
         .query_row("SELECT value FROM dom_storage WHERE key = 'k'", [], |r| {
             r.get(0)
@@ -109,13 +109,13 @@ fn a_newer_schema_is_refused_and_kept() {
 #[test]
 fn a_partition_held_elsewhere_is_locked() {
     let dir = TempDir::new("locked");
-    let first = Storage::open(&dir.0).unwrap();
+    let first = Storage::open(dir.path()).unwrap();
     let options = StorageOptions::default().busy_timeout(std::time::Duration::from_millis(50));
-    let err = Storage::open_with(&dir.0, options.clone()).unwrap_err();
+    let err = Storage::open_with(dir.path(), options.clone()).unwrap_err();
     assert!(matches!(err, Error::Locked { .. }), "{err:?}");
     assert!(err.to_string().contains("in use"), "{err}");
     drop(first);
-    Storage::open_with(&dir.0, options).unwrap();
+    Storage::open_with(dir.path(), options).unwrap();
 }
 
 #[test]
@@ -123,11 +123,11 @@ fn migrates_a_version_zero_database() {
     let dir = TempDir::new("migrate");
     {
         // An empty SQLite file, as an older build that had not written the schema leaves.
-        let conn = rusqlite::Connection::open(dir.0.join(DB)).unwrap();
+        let conn = rusqlite::Connection::open(dir.path().join(DB)).unwrap();
         conn.execute_batch("CREATE TABLE unrelated (x); PRAGMA user_version = 0")
             .unwrap();
     }
-    let storage = Storage::open(&dir.0).unwrap();
+    let storage = Storage::open(dir.path()).unwrap();
     storage
         .local_storage("https://a.example")
         .unwrap()
@@ -140,7 +140,7 @@ fn migrates_a_version_zero_database() {
 #[test]
 fn an_unwritable_directory_is_an_io_error() {
     let dir = TempDir::new("io");
-    let file = dir.0.join("file");
+    let file = dir.path().join("file");
     std::fs::write(&file, b"").unwrap();
     let err = Storage::open(&file.join("sub")).unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err:?}");

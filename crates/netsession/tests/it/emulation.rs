@@ -10,7 +10,7 @@ use crate::TempDir;
 #[test]
 fn conditions_are_per_session() {
     let dir = TempDir::new("emulation");
-    let sessions = Sessions::new(&dir.0);
+    let sessions = Sessions::new(dir.path());
     let a = sessions
         .from_partition("a", SessionOptions::default())
         .unwrap();

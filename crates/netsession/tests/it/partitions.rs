@@ -9,17 +9,17 @@ use crate::TempDir;
 #[test]
 fn names_map_to_folders_as_electron_does() {
     let dir = TempDir::new("names");
-    let sessions = Sessions::new(&dir.0);
+    let sessions = Sessions::new(dir.path());
     let default = sessions.default_session().unwrap();
     assert!(default.is_persistent());
-    assert_eq!(default.storage_path(), Some(dir.0.as_path()));
+    assert_eq!(default.storage_path(), Some(dir.path()));
 
     let work = sessions
         .from_partition("persist:Work", SessionOptions::default())
         .unwrap();
     assert_eq!(
         work.storage_path(),
-        Some(dir.0.join("Partitions").join("work").as_path())
+        Some(dir.path().join("Partitions").join("work").as_path())
     );
     // Electron lower-cases the folder name: persist:work is the same folder, but another
     // partition string, so another registry entry would open the same database. Ours refuses
@@ -62,7 +62,7 @@ fn persistent_cookies_survive_a_new_registry_and_partitions_are_isolated() {
     let dir = TempDir::new("persist");
     let url = Url::parse("https://app.example/").unwrap();
     {
-        let sessions = Sessions::new(&dir.0);
+        let sessions = Sessions::new(dir.path());
         let work = sessions
             .from_partition("persist:work", SessionOptions::default())
             .unwrap();
@@ -89,7 +89,7 @@ fn persistent_cookies_survive_a_new_registry_and_partitions_are_isolated() {
             ""
         );
     }
-    let sessions = Sessions::new(&dir.0);
+    let sessions = Sessions::new(dir.path());
     let work = sessions
         .from_partition("persist:work", SessionOptions::default())
         .unwrap();
@@ -103,7 +103,7 @@ fn persistent_cookies_survive_a_new_registry_and_partitions_are_isolated() {
 #[tokio::test]
 async fn dom_storage_flushes_and_clears() {
     let dir = TempDir::new("dom");
-    let sessions = Sessions::new(&dir.0);
+    let sessions = Sessions::new(dir.path());
     let session = sessions
         .from_partition("persist:dom", SessionOptions::default())
         .unwrap();

@@ -11,7 +11,7 @@ use crate::TempDir;
 
 fn session(name: &str) -> (TempDir, netsession::Session) {
     let dir = TempDir::new(name);
-    let session = Sessions::new(&dir.0)
+    let session = Sessions::new(dir.path())
         .from_partition(name, SessionOptions::default())
         .unwrap();
     (dir, session)
@@ -82,8 +82,8 @@ fn download_path_must_be_absolute() {
         s.set_download_path("relative"),
         Err(Error::RelativePath(_))
     ));
-    s.set_download_path(dir.0.join("dl")).unwrap();
-    assert_eq!(s.download_path(), Some(dir.0.join("dl")));
+    s.set_download_path(dir.path().join("dl")).unwrap();
+    assert_eq!(s.download_path(), Some(dir.path().join("dl")));
 }
 
 #[tokio::test]
