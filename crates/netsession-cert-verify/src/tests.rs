@@ -297,3 +297,18 @@ fn a_malformed_intermediate_ends_the_chain_the_proc_sees() {
     let certificate = verification.certificate.unwrap();
     assert_eq!(certificate.chain().count(), 1);
 }
+
+/// `openssl req -x509` makes CA:TRUE self-signed certificates; Chromium reports an untrusted
+/// one as AUTHORITY_INVALID, not INVALID (it ignores the CA flag of a server certificate).
+#[test]
+fn self_signed_ca_leaf_is_authority_invalid() {
+    let mut params = CertificateParams::new(vec!["dev.example".to_owned()]).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let key = KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let chain = [rustls::pki_types::CertificateDer::from(cert.der().to_vec())];
+    let verification = CertVerifier::new()
+        .verify("dev.example", &chain)
+        .unwrap();
+    assert_eq!(verification.net_error.name(), "net::ERR_CERT_AUTHORITY_INVALID");
+}

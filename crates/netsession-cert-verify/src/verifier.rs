@@ -633,6 +633,18 @@ impl Inner {
                 }
             }
         } else {
+            // webpki refuses a CA certificate as the server certificate; Chromium does not
+            // look at that flag. For the common case, a self-signed development certificate
+            // (`openssl req -x509` marks it CA:TRUE), the only real problem left is that no
+            // trusted root vouches for it: Chromium's AUTHORITY_INVALID.
+            let self_issued = parsed
+                .first()
+                .and_then(Option::as_ref)
+                .is_some_and(|leaf| leaf.subject() == leaf.issuer());
+            let status_of = |error: &webpki::Error, weak_signature: bool| match error {
+                webpki::Error::CaUsedAsEndEntity if self_issued => CertStatus::AUTHORITY_INVALID,
+                other => status_of(other, weak_signature),
+            };
             match verify_at(now) {
                 Ok(path) => record(&mut evaluation, path),
                 Err(error) if is_date_error(&error) => {
