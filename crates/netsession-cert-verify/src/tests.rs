@@ -307,8 +307,9 @@ fn self_signed_ca_leaf_is_authority_invalid() {
     let key = KeyPair::generate().unwrap();
     let cert = params.self_signed(&key).unwrap();
     let chain = [rustls::pki_types::CertificateDer::from(cert.der().to_vec())];
-    let verification = CertVerifier::new()
-        .verify("dev.example", &chain)
-        .unwrap();
-    assert_eq!(verification.net_error.name(), "net::ERR_CERT_AUTHORITY_INVALID");
+    let verification = CertVerifier::new().verify("dev.example", &chain).unwrap();
+    assert_eq!(
+        verification.net_error.name(),
+        "net::ERR_CERT_AUTHORITY_INVALID"
+    );
 }
