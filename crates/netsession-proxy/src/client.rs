@@ -95,7 +95,8 @@ impl ProxiedClient {
     /// # Errors
     ///
     /// The resolver's error (a failing mandatory PAC script), [`Error::NoProxyAvailable`] for
-    /// an empty list, or the last route's [`Error::Request`].
+    /// an empty list, [`Error::ProxyConnectionFailed`] when the last route was a proxy that
+    /// could not be connected to, or the last route's [`Error::Request`].
     pub async fn execute(&self, request: reqwest::Request) -> Result<reqwest::Response, Error> {
         let url = request.url().clone();
         let mut info = self.resolver.resolve_info(&url).await?;
@@ -117,6 +118,13 @@ impl ProxiedClient {
                 }
                 Err(error) if error.is_connect() && request.is_some() && info.fallback() => {
                     tracing::debug!(route = %chain, %error, "route failed, trying the next");
+                }
+                // The last proxy could not be reached: Chromium's PROXY_CONNECTION_FAILED.
+                Err(error) if error.is_connect() && !chain.is_direct() => {
+                    return Err(Error::ProxyConnectionFailed {
+                        proxy: chain,
+                        source: Arc::new(error),
+                    });
                 }
                 Err(error) => return Err(Error::Request(Arc::new(error))),
             }

@@ -65,6 +65,13 @@ pub enum Error {
     NoProxyAvailable(Url),
     /// A request through the reqwest adapter failed.
     Request(Arc<reqwest::Error>),
+    /// The last proxy of the list could not be connected to (every earlier one failed too).
+    ProxyConnectionFailed {
+        /// The proxy tried last.
+        proxy: netsession_proxy_rules::ProxyChain,
+        /// reqwest's connect error.
+        source: Arc<reqwest::Error>,
+    },
     /// The resolution was cancelled: the runtime is shutting down, or the PAC evaluator
     /// panicked.
     Cancelled,
@@ -79,6 +86,7 @@ impl Error {
                 "net::ERR_MANDATORY_PROXY_CONFIGURATION_FAILED"
             }
             Self::NoProxyAvailable(_) => "net::ERR_NO_SUPPORTED_PROXIES",
+            Self::ProxyConnectionFailed { .. } => "net::ERR_PROXY_CONNECTION_FAILED",
             Self::Request(_) | Self::Cancelled => "net::ERR_FAILED",
         }
     }
@@ -94,6 +102,9 @@ impl fmt::Display for Error {
             Self::PacScript { url, source } => write!(f, "PAC script {url} failed: {source}"),
             Self::NoProxyAvailable(url) => write!(f, "no proxy left to try for {url}"),
             Self::Request(error) => write!(f, "request failed: {error}"),
+            Self::ProxyConnectionFailed { proxy, source } => {
+                write!(f, "cannot connect to proxy {proxy}: {source}")
+            }
             Self::Cancelled => f.write_str("proxy resolution was cancelled"),
         }
     }
@@ -104,6 +115,7 @@ impl std::error::Error for Error {
         match self {
             Self::PacScript { source, .. } => Some(source.as_ref()),
             Self::Request(error) => Some(error.as_ref()),
+            Self::ProxyConnectionFailed { source, .. } => Some(source.as_ref()),
             _ => None,
         }
     }

@@ -65,7 +65,11 @@ async fn every_route_failing_is_an_error_and_marks_nothing() {
         .execute(client.get("http://origin.test/").unwrap())
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::Request(_)), "{error:?}");
+    assert!(
+        matches!(error, Error::ProxyConnectionFailed { .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.net_error(), "net::ERR_PROXY_CONNECTION_FAILED");
     assert!(resolver.bad_proxies().is_empty());
 
     let resolver = ProxyResolver::new(rules("bogus://x", ""));
