@@ -50,9 +50,12 @@
 //! | `ses.setPreloads(p)` / `ses.getPreloads()` | [`Session::set_preloads`] / [`Session::preloads`] |
 //! | `ses.registerPreloadScript(s)` / `unregisterPreloadScript` / `getPreloadScripts` | [`Session::register_preload_script`] / [`Session::unregister_preload_script`] / [`Session::preload_scripts`] |
 //! | `ses.allowNTLMCredentialsForDomains(d)` | [`Session::allow_ntlm_credentials_for_domains`] |
+//! | `ses.fetch(input, init)` | [`Session::fetch`] (first cut: emulation, identity, cookies, proxies, redirects) |
+//! | `ses.closeAllConnections()` | [`Session::close_all_connections`] |
 //!
-//! Still to come on the session (tracked in the project's issues): the request pipeline
-//! (`fetch`, cache size and clearing, `closeAllConnections`, host-resolver and auth caches),
+//! Still to come on the session (tracked in the project's issues): the rest of the request
+//! pipeline (the HTTP cache with its size and clearing, throughput limits, host-resolver and
+//! auth caches, HTTP authentication, protocol handlers),
 //! downloads and `will-download`, `setCertificateVerifyProc`, `getBlobData`, and the
 //! `webRequest`, `protocol` and `netLog` properties.
 //!
@@ -63,6 +66,7 @@
 
 mod emulation;
 mod error;
+mod fetch;
 mod identity;
 mod permissions;
 mod preloads;
@@ -70,6 +74,7 @@ mod session;
 
 pub use emulation::{NetworkConditions, Throttle};
 pub use error::Error;
+pub use fetch::NetError;
 pub use identity::accept_language_header;
 pub use netsession_proxy::ProxyConfig;
 pub use permissions::{Permission, PermissionCheck, PermissionRequest};
@@ -82,3 +87,4 @@ pub use netsession_pac as pac;
 pub use netsession_proxy as proxy;
 pub use netsession_proxy_rules as proxy_rules;
 pub use netsession_storage as storage;
+pub use reqwest;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use netsession_cookies::CookieJar;
-use netsession_proxy::{ProxyConfig, ProxyResolver};
+use netsession_proxy::{ProxiedClient, ProxyConfig, ProxyResolver};
 use netsession_storage::Storage;
 use url::Url;
 
@@ -181,6 +181,7 @@ struct Inner {
     storage: Storage,
     cookies: CookieJar,
     proxy: RwLock<ProxyResolver>,
+    client: RwLock<ProxiedClient>,
     identity: RwLock<Identity>,
     download_path: RwLock<Option<PathBuf>>,
     emulation: RwLock<Option<NetworkConditions>>,
@@ -264,6 +265,7 @@ impl Session {
             None => Storage::in_memory(),
         };
         let cookies = CookieJar::open(&storage)?;
+        let resolver = ProxyResolver::new(ProxyConfig::default());
         Ok(Self {
             inner: Arc::new(Inner {
                 partition,
@@ -271,7 +273,8 @@ impl Session {
                 options,
                 storage,
                 cookies,
-                proxy: RwLock::new(ProxyResolver::new(ProxyConfig::default())),
+                client: RwLock::new(pipeline_client(resolver.clone())),
+                proxy: RwLock::new(resolver),
                 identity: RwLock::default(),
                 download_path: RwLock::default(),
                 emulation: RwLock::default(),
@@ -345,11 +348,18 @@ impl Session {
     /// (`ProxyConfig::from_electron`); kept fallible for configuration checks to come.
     pub async fn set_proxy(&self, config: ProxyConfig) -> Result<(), Error> {
         let resolver = ProxyResolver::new(config);
+        let client = pipeline_client(resolver.clone());
         *self
             .inner
             .proxy
             .write()
             .unwrap_or_else(PoisonError::into_inner) = resolver;
+        // New routes need new clients: the old ones keep connections to the old proxies.
+        *self
+            .inner
+            .client
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = client;
         Ok(())
     }
 
@@ -366,6 +376,21 @@ impl Session {
     /// fetched again, bad proxies forgotten.
     pub async fn force_reload_proxy_config(&self) {
         self.proxy_resolver().reload().await;
+    }
+
+    /// Electron's `closeAllConnections`: drops every pooled connection (requests in flight
+    /// finish on the connections they hold).
+    pub async fn close_all_connections(&self) {
+        self.client().close_all_connections();
+    }
+
+    /// The client of the request pipeline: one reqwest client per proxy route.
+    pub(crate) fn client(&self) -> ProxiedClient {
+        self.inner
+            .client
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The session's proxy resolver, for requests made outside the session.
@@ -624,6 +649,14 @@ impl Session {
             .iter()
             .any(|pattern| wildcard_match(pattern, &host))
     }
+}
+
+/// The pipeline's clients: redirects are followed by the pipeline, hop by hop, so that each
+/// hop gets the session's cookies and headers.
+fn pipeline_client(resolver: ProxyResolver) -> ProxiedClient {
+    ProxiedClient::with_builder(resolver, || {
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none())
+    })
 }
 
 /// `*` matches any text (also empty); everything else is literal.

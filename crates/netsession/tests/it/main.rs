@@ -10,6 +10,7 @@
 )]
 
 mod emulation;
+mod fetch;
 mod partitions;
 mod settings;
 
