@@ -116,7 +116,8 @@ impl FixedClock {
         {
             return None;
         }
-        let days = days_from_civil(i64::from(year), i64::from(month), i64::from(day));
+        let days =
+            netsession_httpdate::days_from_civil(i64::from(year), i64::from(month), i64::from(day));
         let seconds =
             days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second)
                 - i64::from(utc_offset);
@@ -163,15 +164,4 @@ fn days_in_month(year: i32, month: u32) -> u32 {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_index = (month + 9) % 12;
-    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
 }
