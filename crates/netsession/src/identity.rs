@@ -1,7 +1,13 @@
 //! The user agent and `Accept-Language` a session sends.
 
-/// The default user agent: Chromium's format for this platform, naming netsession.
-pub(crate) fn default_user_agent() -> String {
+/// The default user agent: Chromium's format for this platform, naming netsession. Built
+/// once: every request of every session without an override sends it.
+pub(crate) fn default_user_agent() -> &'static str {
+    static DEFAULT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DEFAULT.get_or_init(build_default_user_agent)
+}
+
+fn build_default_user_agent() -> String {
     let platform = if cfg!(target_os = "macos") {
         "Macintosh; Intel Mac OS X 10_15_7"
     } else if cfg!(target_os = "windows") {

@@ -428,7 +428,7 @@ impl Session {
         identity
             .user_agent
             .clone()
-            .unwrap_or_else(default_user_agent)
+            .unwrap_or_else(|| default_user_agent().to_owned())
     }
 
     /// The `Accept-Language` header the session sends, if languages were set.
