@@ -400,10 +400,13 @@ fn tee(
     let version = response.version();
     let headers = response.headers().clone();
     let expected = content_length(&headers);
+    // The generation is read now: a `clear` after this point must win even if the disk
+    // writer has not started on the blocking pool yet.
+    let generation = store.generation();
     let sink = if store.blocking() {
-        Sink::Worker(spawn_writer(store, meta))
+        Sink::Worker(spawn_writer(store, meta, generation))
     } else {
-        match store.writer(&meta) {
+        match store.writer(&meta, generation) {
             Ok(writer) => Sink::Inline(writer),
             Err(_) => return tag(response, CacheStatus::Miss),
         }
@@ -449,12 +452,16 @@ impl Sink {
     }
 }
 
-fn spawn_writer(store: Arc<dyn Store>, meta: Meta) -> std::sync::mpsc::Sender<Message> {
+fn spawn_writer(
+    store: Arc<dyn Store>,
+    meta: Meta,
+    generation: u64,
+) -> std::sync::mpsc::Sender<Message> {
     let (sender, receiver) = std::sync::mpsc::channel();
     // Dropping the writer without commit (an error, a body cut short, a dropped response)
     // deletes the partial entry.
     drop(tokio::task::spawn_blocking(move || {
-        let Ok(mut writer) = store.writer(&meta) else {
+        let Ok(mut writer) = store.writer(&meta, generation) else {
             return;
         };
         while let Ok(message) = receiver.recv() {

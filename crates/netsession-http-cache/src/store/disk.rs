@@ -259,14 +259,18 @@ impl Store for DiskStore {
         Ok(Some(Hit { meta, body }))
     }
 
-    fn writer(&self, meta: &Meta) -> io::Result<Box<dyn EntryWriter>> {
+    fn generation(&self) -> u64 {
+        self.shared.generation.load(Ordering::SeqCst)
+    }
+
+    fn writer(&self, meta: &Meta, generation: u64) -> io::Result<Box<dyn EntryWriter>> {
         let temp = self.shared.temp_path();
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&temp)?;
         let mut writer = DiskWriter {
-            generation: self.shared.generation.load(Ordering::SeqCst),
+            generation,
             shared: Arc::clone(&self.shared),
             file: Some(BufWriter::with_capacity(64 * 1024, file)),
             temp,

@@ -105,9 +105,13 @@ impl Store for MemoryStore {
         Ok(Some(hit))
     }
 
-    fn writer(&self, meta: &Meta) -> io::Result<Box<dyn EntryWriter>> {
+    fn generation(&self) -> u64 {
+        self.lock().generation
+    }
+
+    fn writer(&self, meta: &Meta, generation: u64) -> io::Result<Box<dyn EntryWriter>> {
         Ok(Box::new(MemoryWriter {
-            generation: self.lock().generation,
+            generation,
             inner: Arc::clone(&self.inner),
             meta: meta.clone(),
             body: BytesMut::new(),

@@ -71,7 +71,11 @@ pub struct EntryInfo {
 /// are called from a blocking thread.
 pub(crate) trait Store: Send + Sync + fmt::Debug {
     fn lookup(&self, key: &str) -> io::Result<Option<Hit>>;
-    fn writer(&self, meta: &Meta) -> io::Result<Box<dyn EntryWriter>>;
+    /// The store's generation: it changes on every `clear` and `retain`. A writer opened
+    /// with an older generation commits nothing, so read it when the response is chosen
+    /// for storing, not when the (possibly deferred) writer starts.
+    fn generation(&self) -> u64;
+    fn writer(&self, meta: &Meta, generation: u64) -> io::Result<Box<dyn EntryWriter>>;
     /// Replaces an entry's metadata, keeping its body (after a 304).
     fn update(&self, meta: &Meta) -> io::Result<()>;
     fn remove(&self, key: &str) -> io::Result<()>;
