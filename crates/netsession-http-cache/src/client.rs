@@ -123,13 +123,83 @@ impl CachedClient {
     /// instead, as in Chromium), [`Error::CacheMiss`] for `only-if-cached` with nothing
     /// stored. Failures of the store itself are not errors: the request goes to the network.
     pub async fn execute(&self, request: reqwest::Request) -> Result<reqwest::Response, Error> {
-        let Some(store) = self.cache.store.clone() else {
-            return Ok(tag(self.send(request).await?, CacheStatus::Miss));
+        let client = &self.client;
+        self.cache
+            .execute_with(request, |request| async move {
+                client.execute(request).await.map_err(Error::Request)
+            })
+            .await
+    }
+}
+
+/// Raised through [`Cache::execute_with`]'s error type when a request says
+/// `Cache-Control: only-if-cached` and nothing usable is stored (Chromium's
+/// `net::ERR_CACHE_MISS`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OnlyIfCachedMiss(pub Url);
+
+impl fmt::Display for OnlyIfCachedMiss {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} is not in the cache (only-if-cached)", self.0)
+    }
+}
+
+impl std::error::Error for OnlyIfCachedMiss {}
+
+impl From<OnlyIfCachedMiss> for Error {
+    fn from(miss: OnlyIfCachedMiss) -> Self {
+        Self::CacheMiss(miss.0)
+    }
+}
+
+impl Cache {
+    /// Sends `request` through the cache, with `send` as the way to the network: the
+    /// facade's pipeline passes its own transport (proxies, authentication, emulation), a
+    /// plain user passes a `reqwest::Client` (that is [`CachedClient::execute`]). The response
+    /// carries a [`CacheStatus`].
+    ///
+    /// # Errors
+    ///
+    /// `send`'s error (a stale entry is never served instead, as in Chromium), and
+    /// [`OnlyIfCachedMiss`] for `only-if-cached` with nothing stored. Failures of the store
+    /// itself are not errors: the request goes to the network.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use netsession_http_cache::{Cache, CacheOptions, Error};
+    ///
+    /// # async fn run() -> Result<(), Error> {
+    /// let cache = Cache::memory(CacheOptions::default());
+    /// let client = reqwest::Client::new();
+    /// let request = client.get("http://example.com/").build().map_err(Error::Request)?;
+    /// let response = cache
+    ///     .execute_with(request, |request| {
+    ///         let client = client.clone();
+    ///         async move { client.execute(request).await.map_err(Error::Request) }
+    ///     })
+    ///     .await?;
+    /// # let _ = response;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn execute_with<S, F, E>(
+        &self,
+        request: reqwest::Request,
+        send: S,
+    ) -> Result<reqwest::Response, E>
+    where
+        S: Fn(reqwest::Request) -> F,
+        F: Future<Output = Result<reqwest::Response, E>>,
+        E: From<OnlyIfCachedMiss>,
+    {
+        let Some(store) = self.store.clone() else {
+            return Ok(tag(send(request).await?, CacheStatus::Miss));
         };
         let url = request.url().clone();
         if request.method() != Method::GET {
             let invalidates = policy::is_unsafe(request.method());
-            let response = self.send(request).await?;
+            let response = send(request).await?;
             let status = response.status();
             if invalidates && (status.is_success() || status.is_redirection()) {
                 invalidate(&store, &url, response.headers()).await;
@@ -138,7 +208,7 @@ impl CachedClient {
         }
         let directives = Directives::request(request.headers());
         if directives.has("no-store") || request.headers().contains_key(RANGE) {
-            return Ok(tag(self.send(request).await?, CacheStatus::Miss));
+            return Ok(tag(send(request).await?, CacheStatus::Miss));
         }
         let key = cache::key(&url);
         let found = if directives.has("no-cache") {
@@ -152,19 +222,19 @@ impl CachedClient {
                 .flatten()
                 .filter(|hit| policy::vary_matches(&hit.meta, request.headers()))
         };
-        let now = self.cache.clock.now();
+        let now = self.clock.now();
         let miss = Miss {
             store: &store,
-            clock: &self.cache.clock,
+            clock: &self.clock,
             key,
             url: &url,
             directives: &directives,
         };
         let Some(hit) = found else {
             if directives.has("only-if-cached") {
-                return Err(Error::CacheMiss(url));
+                return Err(OnlyIfCachedMiss(url).into());
             }
-            return self.fetch(&miss, request, now).await;
+            return fetch(&miss, request, now, &send).await;
         };
         if directives.has("only-if-cached") || policy::usable(&hit.meta, &directives, now) {
             if policy::not_modified(request.headers(), &hit.meta.headers) == Some(true) {
@@ -185,7 +255,7 @@ impl CachedClient {
         if policy::is_conditional(request.headers()) || (etag.is_none() && modified.is_none()) {
             // The client's own validators go to the origin untouched; with none of ours
             // there is nothing to validate with.
-            return self.fetch(&miss, request, now).await;
+            return fetch(&miss, request, now, &send).await;
         }
         let retry = request.try_clone();
         let request_headers = request.headers().clone();
@@ -198,7 +268,7 @@ impl CachedClient {
                 .headers_mut()
                 .insert(IF_MODIFIED_SINCE, modified);
         }
-        let response = self.send(conditional).await?;
+        let response = send(conditional).await?;
         if response.status() != StatusCode::NOT_MODIFIED {
             return Ok(miss.store_response(response, &request_headers, now).await);
         }
@@ -206,7 +276,7 @@ impl CachedClient {
             let Hit { mut meta, body } = hit;
             policy::merge_304(&mut meta.headers, response.headers());
             meta.request_time = now;
-            meta.response_time = self.cache.clock.now();
+            meta.response_time = self.clock.now();
             let updated = meta.clone();
             // A failed update leaves the old entry, which will be validated again.
             let _ = run(&store, move |store| store.update(&updated)).await;
@@ -221,27 +291,28 @@ impl CachedClient {
         let removed = miss.key.clone();
         let _ = run(&store, move |store| store.remove(&removed)).await;
         match retry {
-            Some(retry) => self.fetch(&miss, retry, self.cache.clock.now()).await,
+            Some(retry) => fetch(&miss, retry, self.clock.now(), &send).await,
             None => Ok(tag(response, CacheStatus::Miss)),
         }
     }
+}
 
-    async fn send(&self, request: reqwest::Request) -> Result<reqwest::Response, Error> {
-        self.client.execute(request).await.map_err(Error::Request)
-    }
-
-    async fn fetch(
-        &self,
-        miss: &Miss<'_>,
-        request: reqwest::Request,
-        request_time: SystemTime,
-    ) -> Result<reqwest::Response, Error> {
-        let request_headers = request.headers().clone();
-        let response = self.send(request).await?;
-        Ok(miss
-            .store_response(response, &request_headers, request_time)
-            .await)
-    }
+/// Sends `request` and stores the response if it may be.
+async fn fetch<S, F, E>(
+    miss: &Miss<'_>,
+    request: reqwest::Request,
+    request_time: SystemTime,
+    send: &S,
+) -> Result<reqwest::Response, E>
+where
+    S: Fn(reqwest::Request) -> F,
+    F: Future<Output = Result<reqwest::Response, E>>,
+{
+    let request_headers = request.headers().clone();
+    let response = send(request).await?;
+    Ok(miss
+        .store_response(response, &request_headers, request_time)
+        .await)
 }
 
 /// What storing a response from the origin needs to know.

@@ -97,7 +97,7 @@ mod policy;
 mod store;
 
 pub use cache::{Cache, CacheOptions};
-pub use client::{CacheStatus, CachedClient};
+pub use client::{CacheStatus, CachedClient, OnlyIfCachedMiss};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use date::{format_http_date, parse_http_date};
 pub use error::Error;
