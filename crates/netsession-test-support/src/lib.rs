@@ -1,10 +1,12 @@
 //! Test helpers shared by the netsession crates (unpublished): a loopback HTTP/1.1 server
 //! that records what it receives and answers with canned responses, usable as an origin or
-//! as a forward proxy (it sees absolute-form request targets), a port nobody listens on, and
-//! the runner of conformance tables ([`table::check`]), and [`TempDir`].
+//! as a forward proxy (it sees absolute-form request targets), the same over TLS with a
+//! test CA ([`TlsServer`]), a working HTTP forward proxy with `CONNECT` tunnels and optional
+//! Basic authentication ([`ConnectProxy`]), a SOCKS5 proxy ([`Socks5Server`]), a port
+//! nobody listens on, the runner of conformance tables ([`table::check`]), and [`TempDir`].
 //!
 //! Every server binds `127.0.0.1` on a port the OS chooses, so tests are hermetic and run in
-//! parallel.
+//! parallel. Every server stops when dropped, closing the connections it still has open.
 
 #![allow(
     clippy::unwrap_used,
@@ -14,17 +16,24 @@
     reason = "test support: a panic is how a test fails"
 )]
 
+mod proxy;
+mod serve;
+mod socks;
 pub mod table;
 mod temp;
+mod tls;
 
+pub use proxy::ConnectProxy;
+pub use socks::Socks5Server;
 pub use temp::TempDir;
+pub use tls::TlsServer;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
 use url::Url;
+
+use serve::{Handler, Log};
 
 /// A request as the server received it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,13 +98,11 @@ impl Reply {
     }
 }
 
-type Handler = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;
-
 /// A loopback HTTP/1.1 server; stops when dropped.
 #[derive(Debug)]
 pub struct TestServer {
     addr: SocketAddr,
-    recorded: Arc<Mutex<Vec<Recorded>>>,
+    recorded: Log<Recorded>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -103,22 +110,17 @@ impl TestServer {
     /// Starts a server answering every request with `handler(request)`. Each connection
     /// serves one request and closes (`Connection: close`).
     pub async fn start(handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = serve::bind_loopback().await;
         let addr = listener.local_addr().unwrap();
-        let recorded = Arc::new(Mutex::new(Vec::new()));
+        let recorded: Log<Recorded> = Arc::new(Mutex::new(Vec::new()));
         let handler: Handler = Arc::new(handler);
         let log = Arc::clone(&recorded);
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    return;
-                };
-                let (handler, log) = (Arc::clone(&handler), Arc::clone(&log));
-                tokio::spawn(async move {
-                    if let Some(request) = read_request(stream, &handler).await {
-                        log.lock().unwrap().push(request);
-                    }
-                });
+        let task = serve::accept_loop(listener, move |stream| {
+            let (handler, log) = (Arc::clone(&handler), Arc::clone(&log));
+            async move {
+                if let Some(request) = serve::serve_one(stream, &handler).await {
+                    log.lock().unwrap().push(request);
+                }
             }
         });
         Self {
@@ -160,53 +162,4 @@ impl Drop for TestServer {
 pub fn dead_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
-}
-
-async fn read_request(stream: TcpStream, handler: &Handler) -> Option<Recorded> {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).await.ok()?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_owned();
-    let target = parts.next()?.to_owned();
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).await.ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        let (name, value) = line.split_once(':')?;
-        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-    }
-    let length = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0usize);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).await.ok()?;
-    let request = Recorded {
-        method,
-        target,
-        headers,
-        body,
-    };
-    let reply = handler(&request);
-    let mut head = format!("HTTP/1.1 {} X\r\n", reply.status);
-    for (name, value) in &reply.headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str(&format!(
-        "Content-Length: {}\r\nConnection: close\r\n\r\n",
-        reply.body.len()
-    ));
-    let mut stream = reader.into_inner();
-    stream.write_all(head.as_bytes()).await.ok()?;
-    stream.write_all(&reply.body).await.ok()?;
-    stream.shutdown().await.ok()?;
-    Some(request)
 }
