@@ -239,6 +239,16 @@ impl CertVerifier {
         self.inner.cache().clear();
     }
 
+    /// The verify proc in force, if any (a new verifier for the same session keeps it).
+    pub fn certificate_verify_proc(&self) -> Option<VerifyProc> {
+        self.inner
+            .proc
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .proc
+            .clone()
+    }
+
     /// Verifies `chain` (leaf first, then the intermediates as a server sends them) for
     /// `hostname`, calling the proc if one is set. An asynchronous proc is waited for on this
     /// thread.

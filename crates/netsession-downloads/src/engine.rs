@@ -172,7 +172,7 @@ async fn attempt(shared: &Arc<Shared>) -> Outcome {
     let mut current = url;
     let mut redirects = 0;
     let response = loop {
-        let mut request = manager.client.get(current.clone());
+        let mut request = manager.get(&current);
         for (name, value) in &headers {
             request = request.header(name.as_str(), value.as_str());
         }

@@ -32,6 +32,11 @@ pub type WriteHook = Arc<dyn Fn(&Path, u64, usize) -> io::Result<()> + Send + Sy
 
 type WillDownloadHook = Arc<dyn Fn(&DownloadItem) -> WillDownload + Send + Sync>;
 
+/// Builds the `GET` for one hop of a download: picks the client (a proxy route per URL) and
+/// adds what the embedding session sends (cookies, user agent). The manager adds `Range`,
+/// `If-Range` and the download's own headers after it.
+pub type RequestHook = Arc<dyn Fn(&Url) -> reqwest::RequestBuilder + Send + Sync>;
+
 /// Options of one download (Electron's `downloadURL(url, options)`).
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -117,6 +122,7 @@ impl fmt::Debug for DownloadManager {
 
 pub(crate) struct ManagerInner {
     pub(crate) client: reqwest::Client,
+    pub(crate) request: Option<RequestHook>,
     download_path: RwLock<PathBuf>,
     will_download: Option<WillDownloadHook>,
     pub(crate) throttle: Option<Arc<dyn Throttle>>,
@@ -133,6 +139,14 @@ impl ManagerInner {
         match self.download_path.read() {
             Ok(path) => path.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// The `GET` for one hop: the request hook's, else the client's.
+    pub(crate) fn get(&self, url: &Url) -> reqwest::RequestBuilder {
+        match &self.request {
+            Some(hook) => hook(url),
+            None => self.client.get(url.clone()),
         }
     }
 
@@ -154,6 +168,7 @@ impl ManagerInner {
 #[must_use]
 pub struct DownloadManagerBuilder {
     client: Option<reqwest::Client>,
+    request: Option<RequestHook>,
     download_path: PathBuf,
     will_download: Option<WillDownloadHook>,
     throttle: Option<Arc<dyn Throttle>>,
@@ -178,6 +193,16 @@ impl DownloadManagerBuilder {
     /// other changes.
     pub fn client(mut self, client: reqwest::Client) -> Self {
         self.client = Some(client);
+        self
+    }
+
+    /// Builds each hop's request instead of [`client`](Self::client) (see [`RequestHook`]);
+    /// the `netsession` facade routes downloads through its session with it.
+    pub fn request(
+        mut self,
+        hook: impl Fn(&Url) -> reqwest::RequestBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.request = Some(Arc::new(hook));
         self
     }
 
@@ -235,6 +260,7 @@ impl DownloadManagerBuilder {
         DownloadManager {
             inner: Arc::new(ManagerInner {
                 client,
+                request: self.request,
                 download_path: RwLock::new(self.download_path),
                 will_download: self.will_download,
                 throttle: self.throttle,
@@ -268,6 +294,7 @@ impl DownloadManager {
     pub fn builder() -> DownloadManagerBuilder {
         DownloadManagerBuilder {
             client: None,
+            request: None,
             download_path: PathBuf::from("."),
             will_download: None,
             throttle: None,

@@ -1,13 +1,15 @@
 //! Network emulation: Electron's `enableNetworkEmulation` (DevTools-style throttling).
 //!
-//! Offline fails requests with `net::ERR_INTERNET_DISCONNECTED`; latency is added once per
-//! request; throughputs limit both directions through a token bucket on tokio's clock, so
-//! tests run on a paused clock. Zero disables a dimension, as in Electron.
+//! Offline fails requests with `net::ERR_INTERNET_DISCONNECTED` (answers from the HTTP cache
+//! still come, as the network service throttles below the cache); latency is added once per
+//! request; throughputs limit both directions through token buckets on tokio's clock
+//! (`netsession_downloads::RateLimit`), so tests run on a paused clock. Zero disables a
+//! dimension, as in Electron.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Mutex;
-use tokio::time::Instant;
+use netsession_downloads::{RateLimit, Throttle};
 
 /// Electron's `enableNetworkEmulation` options.
 ///
@@ -37,62 +39,37 @@ pub struct NetworkConditions {
     pub upload_throughput: u64,
 }
 
-/// A token bucket of `rate` bytes per second, at most one second of burst.
-///
-/// # Examples
-///
-/// ```
-/// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build()?.block_on(async {
-/// use netsession::Throttle;
-/// let throttle = Throttle::new(1_000);
-/// let started = tokio::time::Instant::now();
-/// throttle.consume(3_000).await; // one second of burst, then two seconds of waiting
-/// assert_eq!(started.elapsed().as_secs(), 2);
-/// # });
-/// # Ok::<(), std::io::Error>(())
-/// ```
+/// The conditions in force and the two token buckets that enforce them (shared by every
+/// request of the session, downloads included, as DevTools throttles the whole profile).
 #[derive(Debug)]
-pub struct Throttle {
-    rate: u64,
-    state: Mutex<Bucket>,
+pub(crate) struct Emulation {
+    pub(crate) conditions: NetworkConditions,
+    pub(crate) download: Arc<RateLimit>,
+    pub(crate) upload: Arc<RateLimit>,
 }
 
-#[derive(Debug)]
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
-}
-
-impl Throttle {
-    /// A bucket of `rate` bytes per second; zero means unlimited.
-    pub fn new(rate: u64) -> Self {
+impl Emulation {
+    pub(crate) fn new(conditions: NetworkConditions) -> Self {
         Self {
-            rate,
-            state: Mutex::new(Bucket {
-                tokens: rate as f64,
-                updated: Instant::now(),
-            }),
+            conditions,
+            download: Arc::new(RateLimit::new(conditions.download_throughput)),
+            upload: Arc::new(RateLimit::new(conditions.upload_throughput)),
         }
     }
+}
 
-    /// Waits until `bytes` may pass.
-    pub async fn consume(&self, bytes: u64) {
-        if self.rate == 0 || bytes == 0 {
-            return;
-        }
-        let rate = self.rate as f64;
-        let mut bucket = self.state.lock().await;
-        let now = Instant::now();
-        let earned = now.duration_since(bucket.updated).as_secs_f64() * rate;
-        bucket.tokens = (bucket.tokens + earned).min(rate);
-        bucket.updated = now;
-        bucket.tokens -= bytes as f64;
-        if bucket.tokens < 0.0 {
-            let wait = Duration::from_secs_f64(-bucket.tokens / rate);
-            // Holding the lock while waiting keeps callers in order.
-            tokio::time::sleep(wait).await;
-            bucket.tokens = 0.0;
-            bucket.updated = Instant::now();
-        }
+/// The session's download throughput as a [`Throttle`] for its `DownloadManager`: it reads
+/// the conditions in force at each chunk, so enabling emulation slows running downloads.
+#[derive(Debug)]
+pub(crate) struct SessionThrottle(pub(crate) Arc<std::sync::RwLock<Option<Arc<Emulation>>>>);
+
+impl Throttle for SessionThrottle {
+    fn reserve(&self, bytes: u64) -> Duration {
+        let emulation = self
+            .0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        emulation.map_or(Duration::ZERO, |e| e.download.reserve(bytes))
     }
 }

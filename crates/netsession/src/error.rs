@@ -26,6 +26,14 @@ pub enum Error {
     Storage(netsession_storage::Error),
     /// The cookie jar failed to load or write.
     Cookies(netsession_cookies::Error),
+    /// The HTTP cache could not be opened or cleared.
+    Cache(netsession_http_cache::Error),
+    /// A download could not start (a bad URL or scheme, no runtime) or be created.
+    Download(netsession_downloads::Error),
+    /// The certificate verifier could not be built (bad extra roots, TLS setup).
+    Certificate(netsession_cert_verify::Error),
+    /// `get_blob_data` with an id the session does not know (Electron's message).
+    UnknownBlob(String),
     /// The work was cancelled (the runtime is shutting down).
     Cancelled,
 }
@@ -49,6 +57,10 @@ impl fmt::Display for Error {
             Self::Proxy(error) => error.fmt(f),
             Self::Storage(error) => write!(f, "session storage: {error}"),
             Self::Cookies(error) => write!(f, "cookie jar: {error}"),
+            Self::Cache(error) => write!(f, "HTTP cache: {error}"),
+            Self::Download(error) => write!(f, "download: {error}"),
+            Self::Certificate(error) => write!(f, "certificate verifier: {error}"),
+            Self::UnknownBlob(_) => f.write_str("Could not get blob data handle"),
             Self::Cancelled => f.write_str("the operation was cancelled"),
         }
     }
@@ -60,6 +72,9 @@ impl std::error::Error for Error {
             Self::Proxy(error) => Some(error),
             Self::Storage(error) => Some(error),
             Self::Cookies(error) => Some(error),
+            Self::Cache(error) => Some(error),
+            Self::Download(error) => Some(error),
+            Self::Certificate(error) => Some(error),
             _ => None,
         }
     }
@@ -80,5 +95,23 @@ impl From<netsession_storage::Error> for Error {
 impl From<netsession_cookies::Error> for Error {
     fn from(error: netsession_cookies::Error) -> Self {
         Self::Cookies(error)
+    }
+}
+
+impl From<netsession_http_cache::Error> for Error {
+    fn from(error: netsession_http_cache::Error) -> Self {
+        Self::Cache(error)
+    }
+}
+
+impl From<netsession_downloads::Error> for Error {
+    fn from(error: netsession_downloads::Error) -> Self {
+        Self::Download(error)
+    }
+}
+
+impl From<netsession_cert_verify::Error> for Error {
+    fn from(error: netsession_cert_verify::Error) -> Self {
+        Self::Certificate(error)
     }
 }

@@ -1,20 +1,29 @@
 //! `Session::fetch`: a request through the session's pipeline.
 //!
-//! This first cut applies, in order: network emulation (offline, latency), the user agent and
-//! `Accept-Language`, the session's cookies (attached for the request's URL and stored from
-//! every response, redirects included: redirects are followed here, hop by hop, so each hop
-//! goes through the pipeline), and the session's proxies with failover and bad-proxy marking.
-//! The HTTP cache, HTTP authentication, the certificate verify proc, throughput limits and
-//! protocol handlers join the pipeline in later work.
+//! Each hop of a request goes, in order, through: the user agent and `Accept-Language`; the
+//! session's cookies (attached for the URL, stored from every response, redirects included:
+//! redirects are followed here, so each hop goes through the pipeline); the HTTP cache
+//! (`netsession_http_cache::Cache::execute_with`, disabled by `cache: false`); HTTP
+//! authentication (`auth.rs`); network emulation (offline, latency, upload and download
+//! throughput); a connection slot (six per host, as Chromium); and the session's proxied
+//! clients (failover and bad-proxy marking), whose connections resolve names through the
+//! session's host cache and verify certificates through its verifier and verify proc.
 
 use std::fmt;
 use std::sync::Arc;
 
-use reqwest::header::{ACCEPT_LANGUAGE, COOKIE, HeaderValue, LOCATION, SET_COOKIE, USER_AGENT};
+use netsession_http_cache::OnlyIfCachedMiss;
+use reqwest::header::{
+    ACCEPT_LANGUAGE, AUTHORIZATION, COOKIE, HeaderValue, LOCATION, SET_COOKIE, USER_AGENT,
+    WWW_AUTHENTICATE,
+};
 use reqwest::{Method, StatusCode};
 use url::Url;
 
+use crate::auth::{self, AuthEntry, AuthInfo, Credentials, LoginRequest};
+use crate::auth_scheme;
 use crate::session::Session;
+use crate::transport;
 
 /// Redirects followed at most, as Chromium (`net::URLRequest::kMaxRedirects`).
 const MAX_REDIRECTS: usize = 20;
@@ -29,7 +38,7 @@ pub struct NetError {
 }
 
 impl NetError {
-    fn new(name: &'static str, code: i32, url: &Url) -> Self {
+    pub(crate) fn new(name: &'static str, code: i32, url: &Url) -> Self {
         Self {
             name,
             code,
@@ -38,7 +47,10 @@ impl NetError {
         }
     }
 
-    fn with_detail(mut self, detail: impl std::error::Error + Send + Sync + 'static) -> Self {
+    pub(crate) fn with_detail(
+        mut self,
+        detail: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
         self.detail = Some(Arc::new(detail));
         self
     }
@@ -77,6 +89,16 @@ impl std::error::Error for NetError {
     }
 }
 
+impl From<OnlyIfCachedMiss> for NetError {
+    fn from(miss: OnlyIfCachedMiss) -> Self {
+        Self::new("net::ERR_CACHE_MISS", -400, &miss.0)
+    }
+}
+
+/// Rounds of `401` answered at most for one request (a server refusing every identity the
+/// login handler gives cannot loop forever).
+const MAX_AUTH_ROUNDS: usize = 5;
+
 impl Session {
     /// Electron's `ses.fetch`: sends `request` through the session (see the module docs for
     /// what the pipeline applies) and returns the final response.
@@ -86,46 +108,45 @@ impl Session {
     /// A [`NetError`] with Chromium's name and code: `net::ERR_INTERNET_DISCONNECTED` when
     /// emulating offline, `net::ERR_MANDATORY_PROXY_CONFIGURATION_FAILED` when the PAC script
     /// fails, `net::ERR_PROXY_CONNECTION_FAILED` when no proxy could be reached,
-    /// `net::ERR_CONNECTION_REFUSED`, `net::ERR_TIMED_OUT`, `net::ERR_TOO_MANY_REDIRECTS`,
+    /// `net::ERR_NAME_NOT_RESOLVED`, `net::ERR_CONNECTION_REFUSED`, `net::ERR_TIMED_OUT`,
+    /// a certificate error (`net::ERR_CERT_AUTHORITY_INVALID`, or the verify proc's code),
+    /// `net::ERR_CACHE_MISS` for `only-if-cached`, `net::ERR_TOO_MANY_REDIRECTS`,
     /// `net::ERR_UNKNOWN_URL_SCHEME`, or `net::ERR_FAILED`.
     pub async fn fetch(&self, request: reqwest::Request) -> Result<reqwest::Response, NetError> {
         let mut request = request;
-        for _ in 0..=MAX_REDIRECTS {
+        let mut redirects = 0;
+        loop {
             let url = request.url().clone();
             if !matches!(url.scheme(), "http" | "https") {
                 return Err(NetError::new("net::ERR_UNKNOWN_URL_SCHEME", -302, &url));
             }
-            if let Some(conditions) = self.network_conditions() {
-                if conditions.offline {
-                    return Err(NetError::new("net::ERR_INTERNET_DISCONNECTED", -106, &url));
-                }
-                if !conditions.latency.is_zero() {
-                    tokio::time::sleep(conditions.latency).await;
-                }
-            }
             self.add_headers(&mut request);
             let follow_up = request.try_clone();
-            let response = self
-                .client()
-                .execute(request)
-                .await
-                .map_err(|error| classify(error, &url))?;
+            let cache = self.http_cache();
+            let response = cache
+                .execute_with(request, |request| self.authenticated(request))
+                .await?;
             for value in response.headers().get_all(SET_COOKIE) {
                 if let Ok(line) = value.to_str() {
                     // A cookie the jar refuses is dropped, as a browser drops it.
                     let _ = self.cookies().store(&url, line);
                 }
             }
-            match next_hop(&response, follow_up) {
-                Some(next) => request = next,
-                None => return Ok(response),
+            let Some(next) = next_hop(&response, follow_up) else {
+                return Ok(response);
+            };
+            redirects += 1;
+            if redirects > MAX_REDIRECTS {
+                return Err(NetError::new(
+                    "net::ERR_TOO_MANY_REDIRECTS",
+                    -310,
+                    next.url(),
+                ));
             }
+            // The redirect's body is not read: its connection slot goes back now.
+            drop(response);
+            request = next;
         }
-        Err(NetError::new(
-            "net::ERR_TOO_MANY_REDIRECTS",
-            -310,
-            request.url(),
-        ))
     }
 
     /// The headers the session adds: its user agent and `Accept-Language` unless the request
@@ -155,6 +176,141 @@ impl Session {
                 headers.insert(COOKIE, value);
             }
         }
+    }
+
+    /// HTTP authentication around the transport (beneath the cache, as in Chromium, so the
+    /// cache sees the answer to the authenticated request). See the `auth` module for the
+    /// order in which identities are tried.
+    async fn authenticated(
+        &self,
+        request: reqwest::Request,
+    ) -> Result<reqwest::Response, NetError> {
+        let mut request = request;
+        let url = request.url().clone();
+        let mut from_url = auth::url_credentials(&url);
+        if from_url.is_some() {
+            // Chromium never sends the URL's userinfo as such.
+            let _ = request.url_mut().set_username("");
+            let _ = request.url_mut().set_password(None);
+        }
+        let clean_url = request.url().clone();
+        let method = request.method().as_str().to_owned();
+        if !request.headers().contains_key(AUTHORIZATION) {
+            if let Some(value) = self.inner.auth_cache.preemptive(&method, &clean_url) {
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    request.headers_mut().insert(AUTHORIZATION, value);
+                }
+            }
+        }
+        let mut tried_cache = false;
+        let mut sent: Option<AuthEntry> = None;
+        for _ in 0..MAX_AUTH_ROUNDS {
+            let retry = request.try_clone();
+            let response = self.transport(request).await?;
+            if response.status() != StatusCode::UNAUTHORIZED {
+                if let Some(entry) = sent {
+                    if response.status().is_success() || response.status().is_redirection() {
+                        self.inner.auth_cache.store(entry);
+                    }
+                }
+                return Ok(response);
+            }
+            let Some(mut retry) = retry else {
+                return Ok(response);
+            };
+            let challenges = auth_scheme::parse_challenges(
+                response
+                    .headers()
+                    .get_all(WWW_AUTHENTICATE)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok()),
+            );
+            let host = clean_url.host_str().unwrap_or_default();
+            let ntlm = self.ntlm_credentials_allowed(host);
+            let Some(challenged) =
+                auth_scheme::choose_best(&challenges, ntlm).and_then(auth::Challenged::new)
+            else {
+                return Ok(response);
+            };
+            let credentials = if let Some(previous) = sent.as_ref().filter(|_| challenged.stale) {
+                // A stale nonce: the same identity answers the fresh nonce.
+                Some(previous.credentials.clone())
+            } else if let Some(credentials) = from_url.take() {
+                Some(credentials)
+            } else if let Some(cached) = (!tried_cache)
+                .then(|| self.inner.auth_cache.lookup(&clean_url, &challenged.realm))
+                .flatten()
+            {
+                tried_cache = true;
+                Some(cached)
+            } else {
+                if tried_cache {
+                    self.inner.auth_cache.remove(&clean_url, &challenged.realm);
+                }
+                tried_cache = true;
+                self.ask_login(&clean_url, &challenged).await
+            };
+            let Some(credentials) = credentials else {
+                return Ok(response);
+            };
+            drop(response);
+            let mut entry = challenged.entry(&clean_url, credentials);
+            let value = entry.authorization(&method, &clean_url);
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                retry.headers_mut().insert(AUTHORIZATION, value);
+            }
+            sent = Some(entry);
+            request = retry;
+        }
+        self.transport(request).await
+    }
+
+    /// Asks the app's `login` handler, if it has one.
+    async fn ask_login(&self, url: &Url, challenged: &auth::Challenged) -> Option<Credentials> {
+        let handler = self.login_handler()?;
+        let request = LoginRequest {
+            url: url.clone(),
+            auth_info: AuthInfo {
+                is_proxy: false,
+                scheme: challenged.scheme.to_owned(),
+                host: url.host_str().unwrap_or_default().to_owned(),
+                port: url.port_or_known_default().unwrap_or(0),
+                realm: challenged.realm.clone(),
+            },
+        };
+        handler(request).await
+    }
+
+    /// The network: emulation, a connection slot, the proxied clients.
+    async fn transport(&self, request: reqwest::Request) -> Result<reqwest::Response, NetError> {
+        let url = request.url().clone();
+        let emulation = self.emulation();
+        if let Some(emulation) = &emulation {
+            let conditions = emulation.conditions;
+            if conditions.offline {
+                return Err(NetError::new("net::ERR_INTERNET_DISCONNECTED", -106, &url));
+            }
+            if !conditions.latency.is_zero() {
+                tokio::time::sleep(conditions.latency).await;
+            }
+            if conditions.upload_throughput > 0 {
+                let length = request
+                    .body()
+                    .and_then(reqwest::Body::as_bytes)
+                    .map_or(0, <[u8]>::len);
+                transport::throttle(&emulation.upload, length as u64).await;
+            }
+        }
+        let permit = self.inner.slots.acquire(&url).await;
+        let response = self
+            .client()
+            .execute(request)
+            .await
+            .map_err(|error| transport::classify(error, &url))?;
+        let download = emulation
+            .filter(|e| e.conditions.download_throughput > 0)
+            .map(|e| Arc::clone(&e.download));
+        Ok(transport::meter(response, permit, download))
     }
 }
 
@@ -186,58 +342,4 @@ fn next_hop(
     // The next hop's cookies are its own.
     next.headers_mut().remove(COOKIE);
     Some(next)
-}
-
-/// Chromium's net error for a failure of the proxy layer or of reqwest.
-fn classify(error: netsession_proxy::Error, url: &Url) -> NetError {
-    use netsession_proxy::Error as E;
-    match error {
-        E::PacFetch { .. } | E::PacScript { .. } => {
-            NetError::new("net::ERR_MANDATORY_PROXY_CONFIGURATION_FAILED", -131, url)
-                .with_detail(error)
-        }
-        E::NoProxyAvailable(_) => NetError::new("net::ERR_NO_SUPPORTED_PROXIES", -336, url),
-        E::ProxyConnectionFailed { .. } => {
-            NetError::new("net::ERR_PROXY_CONNECTION_FAILED", -130, url).with_detail(error)
-        }
-        E::Request(request_error) => {
-            let refused = io_kind(&request_error) == Some(std::io::ErrorKind::ConnectionRefused);
-            let (name, code) = if refused {
-                ("net::ERR_CONNECTION_REFUSED", -102)
-            } else if request_error.is_timeout() {
-                ("net::ERR_TIMED_OUT", -7)
-            } else {
-                ("net::ERR_FAILED", -2)
-            };
-            NetError::new(name, code, url).with_detail(ArcError(request_error))
-        }
-        other => NetError::new("net::ERR_FAILED", -2, url).with_detail(other),
-    }
-}
-
-fn io_kind(error: &reqwest::Error) -> Option<std::io::ErrorKind> {
-    let mut source: Option<&dyn std::error::Error> = Some(error);
-    while let Some(current) = source {
-        if let Some(io) = current.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
-        }
-        source = current.source();
-    }
-    None
-}
-
-/// A shared reqwest error as a standard error.
-#[derive(Debug)]
-struct ArcError(Arc<reqwest::Error>);
-
-impl fmt::Display for ArcError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl std::error::Error for ArcError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(self.0.as_ref())
-    }
 }

@@ -64,17 +64,25 @@
 //! The pieces are crates of their own, re-exported here by name: [`proxy`]
 //! (`netsession-proxy`), [`proxy_rules`], [`bypass`], [`pac`], [`storage`] and [`cookies`].
 
+mod auth;
+mod auth_scheme;
+mod download;
 mod emulation;
 mod error;
 mod fetch;
+mod host_cache;
 mod identity;
 mod permissions;
 mod preloads;
+mod services;
 mod session;
+mod transport;
 
-pub use emulation::{NetworkConditions, Throttle};
+pub use auth::{AuthInfo, Credentials, LoginRequest};
+pub use emulation::NetworkConditions;
 pub use error::Error;
 pub use fetch::NetError;
+pub use host_cache::HostResolver;
 pub use identity::accept_language_header;
 pub use netsession_proxy::ProxyConfig;
 pub use permissions::{Permission, PermissionCheck, PermissionRequest};
@@ -82,7 +90,10 @@ pub use preloads::{PreloadKind, PreloadScript};
 pub use session::{Session, SessionOptions, Sessions, sessions, set_data_dir};
 
 pub use netsession_bypass as bypass;
+pub use netsession_cert_verify as cert_verify;
 pub use netsession_cookies as cookies;
+pub use netsession_downloads as downloads;
+pub use netsession_http_cache as http_cache;
 pub use netsession_pac as pac;
 pub use netsession_proxy as proxy;
 pub use netsession_proxy_rules as proxy_rules;

@@ -6,18 +6,26 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
+use bytes::Bytes;
+use netsession_cert_verify::CertVerifier;
 use netsession_cookies::CookieJar;
-use netsession_proxy::{ProxiedClient, ProxyConfig, ProxyResolver};
+use netsession_downloads::DownloadManager;
+use netsession_http_cache::{Cache, CacheOptions};
+use netsession_proxy::{ProxiedClient, ProxyConfig, ProxyResolver, ResolverSnapshot};
 use netsession_storage::Storage;
 use url::Url;
 
-use crate::emulation::NetworkConditions;
+use crate::auth::{AuthCache, LoginHandler};
+use crate::download::{WillDownloadSlot, download_manager};
+use crate::emulation::{Emulation, NetworkConditions};
 use crate::error::Error;
+use crate::host_cache::HostResolver;
 use crate::identity::{accept_language_header, default_user_agent};
 use crate::permissions::{
     CheckHandler, Permission, PermissionCheck, PermissionRequest, RequestHandler, request_handler,
 };
 use crate::preloads::{PreloadKind, PreloadScript, Preloads};
+use crate::transport::Slots;
 
 /// Options of a session, applied only when the session is first created (Electron's
 /// `fromPartition(partition, options)`).
@@ -171,20 +179,32 @@ fn default_data_dir() -> PathBuf {
 /// A network session: Electron's `Session`. Cheap to clone; clones are the same session.
 #[derive(Clone)]
 pub struct Session {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     partition: String,
     storage_path: Option<PathBuf>,
     options: SessionOptions,
     storage: Storage,
     cookies: CookieJar,
     proxy: RwLock<ProxyResolver>,
+    /// The resolver's synchronous form, for downloads (whose requests are built without
+    /// awaiting); replaced with the resolver.
+    pub(crate) routes: RwLock<Option<ResolverSnapshot>>,
     client: RwLock<ProxiedClient>,
+    pub(crate) cache: Cache,
+    pub(crate) verifier: RwLock<CertVerifier>,
+    pub(crate) host_resolver: HostResolver,
+    pub(crate) auth_cache: AuthCache,
+    pub(crate) login: RwLock<Option<LoginHandler>>,
+    pub(crate) slots: Slots,
+    pub(crate) downloads: DownloadManager,
+    pub(crate) will_download: WillDownloadSlot,
+    pub(crate) blobs: Mutex<HashMap<String, Bytes>>,
     identity: RwLock<Identity>,
     download_path: RwLock<Option<PathBuf>>,
-    emulation: RwLock<Option<NetworkConditions>>,
+    emulation: Arc<RwLock<Option<Arc<Emulation>>>>,
     permission_request: RwLock<Option<RequestHandler>>,
     permission_check: RwLock<Option<CheckHandler>>,
     preloads: Mutex<Preloads>,
@@ -265,25 +285,45 @@ impl Session {
             None => Storage::in_memory(),
         };
         let cookies = CookieJar::open(&storage)?;
+        let cache = match (&dir, options.cache) {
+            (_, false) => Cache::disabled(),
+            // Electron keeps a partition's HTTP cache in its `Cache` folder.
+            (Some(dir), true) => Cache::open(dir.join("Cache"), CacheOptions::default())?,
+            (None, true) => Cache::memory(CacheOptions::default()),
+        };
         let resolver = ProxyResolver::new(ProxyConfig::default());
-        Ok(Self {
-            inner: Arc::new(Inner {
-                partition,
-                storage_path: dir,
-                options,
-                storage,
-                cookies,
-                client: RwLock::new(pipeline_client(resolver.clone())),
-                proxy: RwLock::new(resolver),
-                identity: RwLock::default(),
-                download_path: RwLock::default(),
-                emulation: RwLock::default(),
-                permission_request: RwLock::default(),
-                permission_check: RwLock::default(),
-                preloads: Mutex::default(),
-                ntlm_domains: RwLock::default(),
-            }),
-        })
+        let verifier = CertVerifier::new();
+        let host_resolver = HostResolver::default();
+        let client = pipeline_client(resolver.clone(), &verifier, &host_resolver)?;
+        let emulation = Arc::new(RwLock::new(None));
+        let will_download = WillDownloadSlot::default();
+        let inner = Arc::new_cyclic(|session| Inner {
+            partition,
+            storage_path: dir,
+            options,
+            storage,
+            cookies,
+            routes: RwLock::new(None),
+            client: RwLock::new(client),
+            proxy: RwLock::new(resolver),
+            cache,
+            verifier: RwLock::new(verifier),
+            host_resolver,
+            auth_cache: AuthCache::default(),
+            login: RwLock::default(),
+            slots: Slots::default(),
+            downloads: download_manager(session.clone(), &emulation, &will_download),
+            will_download,
+            blobs: Mutex::default(),
+            identity: RwLock::default(),
+            download_path: RwLock::default(),
+            emulation,
+            permission_request: RwLock::default(),
+            permission_check: RwLock::default(),
+            preloads: Mutex::default(),
+            ntlm_domains: RwLock::default(),
+        });
+        Ok(Self { inner })
     }
 
     /// The partition name this session was created for (`""` for the default session and
@@ -344,11 +384,21 @@ impl Session {
     ///
     /// # Errors
     ///
-    /// None today: an invalid `mode` is refused when the config is built
-    /// (`ProxyConfig::from_electron`); kept fallible for configuration checks to come.
+    /// [`Error::Certificate`] when the clients' TLS cannot be set up (an invalid `mode` is
+    /// refused earlier, when the config is built with `ProxyConfig::from_electron`).
     pub async fn set_proxy(&self, config: ProxyConfig) -> Result<(), Error> {
         let resolver = ProxyResolver::new(config);
-        let client = pipeline_client(resolver.clone());
+        let client = pipeline_client(
+            resolver.clone(),
+            &self.verifier(),
+            &self.inner.host_resolver,
+        )?;
+        let routes = resolver.snapshot().await;
+        *self
+            .inner
+            .routes
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(routes);
         *self
             .inner
             .proxy
@@ -382,6 +432,15 @@ impl Session {
     /// finish on the connections they hold).
     pub async fn close_all_connections(&self) {
         self.client().close_all_connections();
+    }
+
+    /// Replaces the pipeline's clients (a new verifier).
+    pub(crate) fn set_client(&self, client: ProxiedClient) {
+        *self
+            .inner
+            .client
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = client;
     }
 
     /// The client of the request pipeline: one reqwest client per proxy route.
@@ -451,6 +510,7 @@ impl Session {
         if !path.is_absolute() {
             return Err(Error::RelativePath(path));
         }
+        self.inner.downloads.set_download_path(&path);
         *self
             .inner
             .download_path
@@ -474,7 +534,7 @@ impl Session {
             .inner
             .emulation
             .write()
-            .unwrap_or_else(PoisonError::into_inner) = Some(conditions);
+            .unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(Emulation::new(conditions)));
     }
 
     /// Electron's `disableNetworkEmulation`.
@@ -488,11 +548,16 @@ impl Session {
 
     /// The emulated conditions in force, if any.
     pub fn network_conditions(&self) -> Option<NetworkConditions> {
-        *self
-            .inner
+        self.emulation().map(|e| e.conditions)
+    }
+
+    /// The emulation in force and its token buckets.
+    pub(crate) fn emulation(&self) -> Option<Arc<Emulation>> {
+        self.inner
             .emulation
             .read()
             .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Electron's `setPermissionRequestHandler`; `None` restores the default (grant all).
@@ -652,11 +717,21 @@ impl Session {
 }
 
 /// The pipeline's clients: redirects are followed by the pipeline, hop by hop, so that each
-/// hop gets the session's cookies and headers.
-fn pipeline_client(resolver: ProxyResolver) -> ProxiedClient {
-    ProxiedClient::with_builder(resolver, || {
-        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none())
-    })
+/// hop gets the session's cookies and headers; TLS verifies through the session's verifier
+/// (and its verify proc); names resolve through the session's host cache.
+pub(crate) fn pipeline_client(
+    resolver: ProxyResolver,
+    verifier: &CertVerifier,
+    host_resolver: &HostResolver,
+) -> Result<ProxiedClient, Error> {
+    let tls = verifier.client_config()?;
+    let host_resolver = host_resolver.clone();
+    Ok(ProxiedClient::with_builder(resolver, move || {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .tls_backend_preconfigured(tls.clone())
+            .dns_resolver(host_resolver.clone())
+    }))
 }
 
 /// `*` matches any text (also empty); everything else is literal.

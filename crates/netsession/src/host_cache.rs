@@ -1,0 +1,164 @@
+//! The session's host resolver cache: what `clearHostResolverCache` empties.
+//!
+//! Chromium keeps successful lookups for a minute (`HostCache` with the system resolver's
+//! default TTL) and at most 1,000 of them; failures are not kept. Every connection the
+//! session's clients open resolves through here (it is reqwest's DNS resolver); a host sent
+//! to a SOCKS5 or HTTP proxy is resolved by the proxy, not here.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use tokio::time::Instant;
+
+/// How long a successful lookup is kept (Chromium's one minute).
+const TTL: Duration = Duration::from_secs(60);
+/// The most names kept (Chromium's default).
+const MAX_ENTRIES: usize = 1_000;
+
+/// The session's DNS cache. Cheap to clone; clones share the cache.
+#[derive(Clone, Default)]
+pub struct HostResolver {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    entries: Mutex<HashMap<String, Entry>>,
+    lookups: AtomicU64,
+}
+
+struct Entry {
+    addrs: Arc<[SocketAddr]>,
+    expires: Instant,
+}
+
+impl fmt::Debug for HostResolver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostResolver")
+            .field("entries", &self.len())
+            .field("lookups", &self.lookups())
+            .finish()
+    }
+}
+
+/// A lookup that found no address: Chromium's `net::ERR_NAME_NOT_RESOLVED`.
+#[derive(Debug)]
+pub(crate) struct NameNotResolved {
+    pub(crate) host: String,
+    source: Option<std::io::Error>,
+}
+
+impl fmt::Display for NameNotResolved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the host name {} could not be resolved", self.host)
+    }
+}
+
+impl std::error::Error for NameNotResolved {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_ref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl HostResolver {
+    /// Names cached now (expired ones included until they are looked up again).
+    pub fn len(&self) -> usize {
+        self.entries().len()
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Lookups that went to the system resolver since the session started.
+    pub fn lookups(&self) -> u64 {
+        self.inner.lookups.load(Ordering::Relaxed)
+    }
+
+    /// Forgets every cached name (Electron's `clearHostResolverCache`).
+    pub fn clear(&self) {
+        self.entries().clear();
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        self.inner
+            .entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn cached(&self, host: &str) -> Option<Arc<[SocketAddr]>> {
+        let entries = self.entries();
+        let entry = entries.get(host)?;
+        (entry.expires > Instant::now()).then(|| Arc::clone(&entry.addrs))
+    }
+
+    fn remember(&self, host: String, addrs: Arc<[SocketAddr]>) {
+        let now = Instant::now();
+        let mut entries = self.entries();
+        if entries.len() >= MAX_ENTRIES && !entries.contains_key(&host) {
+            entries.retain(|_, entry| entry.expires > now);
+            if entries.len() >= MAX_ENTRIES {
+                // Still full of live names: the one closest to expiring goes.
+                let oldest = entries
+                    .iter()
+                    .min_by_key(|(_, entry)| entry.expires)
+                    .map(|(name, _)| name.clone());
+                if let Some(oldest) = oldest {
+                    entries.remove(&oldest);
+                }
+            }
+        }
+        entries.insert(
+            host,
+            Entry {
+                addrs,
+                expires: now + TTL,
+            },
+        );
+    }
+
+    /// Resolves `host` (port 0 in the answers; the connector sets the port).
+    pub(crate) async fn lookup(&self, host: &str) -> Result<Arc<[SocketAddr]>, NameNotResolved> {
+        let host = host.to_ascii_lowercase();
+        if let Some(addrs) = self.cached(&host) {
+            return Ok(addrs);
+        }
+        self.inner.lookups.fetch_add(1, Ordering::Relaxed);
+        let found = tokio::net::lookup_host((host.as_str(), 0))
+            .await
+            .map(Iterator::collect::<Arc<[SocketAddr]>>);
+        match found {
+            Ok(addrs) => {
+                if addrs.is_empty() {
+                    return Err(NameNotResolved { host, source: None });
+                }
+                self.remember(host, Arc::clone(&addrs));
+                Ok(addrs)
+            }
+            Err(error) => Err(NameNotResolved {
+                host,
+                source: Some(error),
+            }),
+        }
+    }
+}
+
+impl Resolve for HostResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let this = self.clone();
+        Box::pin(async move {
+            let addrs = this.lookup(name.as_str()).await?;
+            let addrs: Addrs = Box::new(addrs.iter().copied().collect::<Vec<_>>().into_iter());
+            Ok(addrs)
+        })
+    }
+}

@@ -1,0 +1,219 @@
+//! The bottom of the pipeline: network emulation, Chromium's connection limit per host, the
+//! proxied clients, and Chromium's net errors for what goes wrong there.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use netsession_downloads::{RateLimit, Throttle};
+use reqwest::ResponseBuilderExt;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use url::Url;
+
+use crate::fetch::NetError;
+use crate::host_cache::NameNotResolved;
+
+/// Chromium's limit of connections to one host (`kMaxSocketsPerGroup` for HTTP/1.1): a
+/// seventh concurrent request to a host waits until a response body has been read or
+/// dropped. It is also what keeps 10,000 concurrent fetches within the file descriptors.
+pub(crate) const MAX_CONNECTIONS_PER_HOST: usize = 6;
+/// Hosts whose semaphores are kept; past this, idle ones are dropped.
+const MAX_GROUPS: usize = 256;
+
+/// The per-host connection slots of a session.
+#[derive(Debug, Default)]
+pub(crate) struct Slots {
+    groups: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl Slots {
+    /// Waits for a slot to `url`'s host; the permit travels with the response body.
+    pub(crate) async fn acquire(&self, url: &Url) -> Option<OwnedSemaphorePermit> {
+        let key = format!(
+            "{}://{}:{}",
+            url.scheme(),
+            url.host_str().unwrap_or_default(),
+            url.port_or_known_default().unwrap_or(0)
+        );
+        let semaphore = {
+            let mut groups = self.groups.lock().unwrap_or_else(PoisonError::into_inner);
+            if groups.len() >= MAX_GROUPS && !groups.contains_key(&key) {
+                groups.retain(|_, s| s.available_permits() < MAX_CONNECTIONS_PER_HOST);
+            }
+            Arc::clone(
+                groups
+                    .entry(key)
+                    .or_insert_with(|| Arc::new(Semaphore::new(MAX_CONNECTIONS_PER_HOST))),
+            )
+        };
+        semaphore.acquire_owned().await.ok()
+    }
+}
+
+/// Waits as `throttle` asks before `bytes` may pass (upload throughput).
+pub(crate) async fn throttle(limit: &RateLimit, bytes: u64) {
+    let wait = limit.reserve(bytes);
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// `response` with its body carrying the connection slot until it ends, and paced by the
+/// download throughput when one is set.
+pub(crate) fn meter(
+    response: reqwest::Response,
+    permit: Option<OwnedSemaphorePermit>,
+    download: Option<Arc<RateLimit>>,
+) -> reqwest::Response {
+    let status = response.status();
+    let version = response.version();
+    let url = response.url().clone();
+    let headers = response.headers().clone();
+    let body = Metered {
+        inner: Box::pin(response.bytes_stream()),
+        permit,
+        download,
+        pending: None,
+    };
+    let mut builder = http::Response::builder()
+        .status(status)
+        .version(version)
+        .url(url);
+    if let Some(map) = builder.headers_mut() {
+        *map = headers;
+    }
+    match builder.body(reqwest::Body::wrap_stream(body)) {
+        Ok(response) => reqwest::Response::from(response),
+        // Status, version and headers came from a valid response: building cannot fail.
+        Err(_) => reqwest::Response::from(http::Response::new(reqwest::Body::from(""))),
+    }
+}
+
+type Chunks = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
+
+struct Metered {
+    inner: Chunks,
+    permit: Option<OwnedSemaphorePermit>,
+    download: Option<Arc<RateLimit>>,
+    /// A chunk waiting for its turn, and the timer of that wait.
+    pending: Option<(Bytes, Pin<Box<tokio::time::Sleep>>)>,
+}
+
+impl Stream for Metered {
+    type Item = reqwest::Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some((_, sleep)) = &mut self.pending {
+            if sleep.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            if let Some((chunk, _)) = self.pending.take() {
+                return Poll::Ready(Some(Ok(chunk)));
+            }
+        }
+        match self.inner.poll_next_unpin(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                let wait = self
+                    .download
+                    .as_ref()
+                    .map_or(Duration::ZERO, |limit| limit.reserve(chunk.len() as u64));
+                if wait.is_zero() {
+                    return Poll::Ready(Some(Ok(chunk)));
+                }
+                let mut sleep = Box::pin(tokio::time::sleep(wait));
+                if sleep.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Some(Ok(chunk)));
+                }
+                self.pending = Some((chunk, sleep));
+                Poll::Pending
+            }
+            Poll::Ready(None) => {
+                // The connection is free for the next request to the host.
+                self.permit = None;
+                Poll::Ready(None)
+            }
+            other => other,
+        }
+    }
+}
+
+/// Chromium's net error for a failure of the proxy layer or of reqwest.
+pub(crate) fn classify(error: netsession_proxy::Error, url: &Url) -> NetError {
+    use netsession_proxy::Error as E;
+    match error {
+        E::PacFetch { .. } | E::PacScript { .. } => {
+            NetError::new("net::ERR_MANDATORY_PROXY_CONFIGURATION_FAILED", -131, url)
+                .with_detail(error)
+        }
+        E::NoProxyAvailable(_) => NetError::new("net::ERR_NO_SUPPORTED_PROXIES", -336, url),
+        E::ProxyConnectionFailed { .. } => {
+            NetError::new("net::ERR_PROXY_CONNECTION_FAILED", -130, url).with_detail(error)
+        }
+        E::Request(request_error) => {
+            let (name, code) = request_net_error(&request_error);
+            NetError::new(name, code, url).with_detail(ArcError(request_error))
+        }
+        other => NetError::new("net::ERR_FAILED", -2, url).with_detail(other),
+    }
+}
+
+/// The net error of a reqwest failure: certificate errors as the verifier (or the app's
+/// verify proc) named them, unresolvable names, refused connections, time-outs.
+fn request_net_error(error: &reqwest::Error) -> (&'static str, i32) {
+    if let Some(netsession_cert_verify::Error::Rejected { net_error, .. }) =
+        netsession_cert_verify::Error::find(error)
+    {
+        return (net_error.name(), net_error.code());
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut depth = 0;
+    while let Some(current) = source {
+        if current.downcast_ref::<NameNotResolved>().is_some() {
+            return ("net::ERR_NAME_NOT_RESOLVED", -105);
+        }
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => {
+                    return ("net::ERR_CONNECTION_REFUSED", -102);
+                }
+                std::io::ErrorKind::ConnectionReset => return ("net::ERR_CONNECTION_RESET", -101),
+                std::io::ErrorKind::TimedOut => return ("net::ERR_TIMED_OUT", -7),
+                _ => {}
+            }
+        }
+        depth += 1;
+        if depth > 64 {
+            break;
+        }
+        source = current.source();
+    }
+    if error.is_timeout() {
+        ("net::ERR_TIMED_OUT", -7)
+    } else if error.is_connect() {
+        ("net::ERR_CONNECTION_FAILED", -104)
+    } else {
+        ("net::ERR_FAILED", -2)
+    }
+}
+
+/// A shared reqwest error as a standard error.
+#[derive(Debug)]
+struct ArcError(Arc<reqwest::Error>);
+
+impl fmt::Display for ArcError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ArcError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.0.as_ref())
+    }
+}
