@@ -116,11 +116,11 @@ impl ProxiedClient {
                     info.report_success();
                     return Ok(response);
                 }
-                Err(error) if error.is_connect() && request.is_some() && info.fallback() => {
+                Err(error) if route_failed(&error) && request.is_some() && info.fallback() => {
                     tracing::debug!(route = %chain, %error, "route failed, trying the next");
                 }
                 // The last proxy could not be reached: Chromium's PROXY_CONNECTION_FAILED.
-                Err(error) if error.is_connect() && !chain.is_direct() => {
+                Err(error) if route_failed(&error) && !chain.is_direct() => {
                     return Err(Error::ProxyConnectionFailed {
                         proxy: chain,
                         source: Arc::new(error),
@@ -169,4 +169,29 @@ impl ProxiedClient {
         clients.insert(chain.clone(), client.clone());
         Ok(client)
     }
+}
+
+/// Whether a failed request says the route is unusable (Chromium falls back to the next
+/// proxy and marks this one bad), rather than something about the origin: a TLS failure
+/// with the origin through a working tunnel (a certificate error) is reqwest's "connect"
+/// error too, but TLS errors arrive as `io::ErrorKind::InvalidData` and belong to the origin.
+fn route_failed(error: &reqwest::Error) -> bool {
+    if !error.is_connect() {
+        return false;
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut depth = 0;
+    while let Some(current) = source {
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::InvalidData {
+                return false;
+            }
+        }
+        depth += 1;
+        if depth > 64 {
+            break;
+        }
+        source = current.source();
+    }
+    true
 }

@@ -86,10 +86,19 @@ impl Session {
 
     /// Electron's `setCertificateVerifyProc`: `proc` decides every TLS connection's
     /// certificate from now on (0 accepts, -2 fails, -3 uses the verifier's verdict, any
-    /// other code fails with it); `None` restores the default verification. Connections
-    /// already open keep their verdict.
-    pub fn set_certificate_verify_proc(&self, proc: Option<VerifyProc>) {
-        self.verifier().set_certificate_verify_proc(proc);
+    /// other code fails with it); `None` restores the default verification. Open
+    /// connections and saved TLS sessions are dropped, so that no later request resumes a
+    /// session the old proc approved (a resumed TLS session is never verified again).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Certificate`] when the clients' TLS cannot be set up again.
+    pub fn set_certificate_verify_proc(&self, proc: Option<VerifyProc>) -> Result<(), Error> {
+        let verifier = self.verifier();
+        verifier.set_certificate_verify_proc(proc);
+        let client = pipeline_client(self.proxy_resolver(), &verifier, &self.inner.host_resolver)?;
+        self.set_client(client);
+        Ok(())
     }
 
     /// The session's certificate verifier.

@@ -12,6 +12,7 @@
 mod emulation;
 mod fetch;
 mod partitions;
+mod pipeline;
 mod settings;
 
 pub(crate) use netsession_test_support::TempDir;
