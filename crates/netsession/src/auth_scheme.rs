@@ -22,7 +22,7 @@
 //! and the auth cache, but hashes and echoes a Digest realm's raw bytes; for ASCII realms the
 //! two agree, and a caller that needs exact bytes for others should decode with that in mind.
 
-#![allow(dead_code, reason = "wired into the pipeline in the same change")]
+
 
 use std::fmt::Write as _;
 

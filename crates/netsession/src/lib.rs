@@ -1,8 +1,10 @@
 //! Electron's `session` module for Rust: named, isolated network sessions with Chromium's
 //! semantics.
 //!
-//! A [`Session`] owns its cookies, storage, proxy configuration, user agent, download
-//! directory, network emulation, permission handlers and preload list. `""` is the default
+//! A [`Session`] owns its cookies, storage, HTTP cache, proxy configuration, certificate
+//! verifier, host and auth caches, user agent, downloads, network emulation, permission
+//! handlers and preload list, and sends requests through all of them with
+//! [`Session::fetch`]. `""` is the default
 //! session, `persist:NAME` lives on disk under the app's data directory, any other name lives
 //! in memory, and the same name always gives the same session.
 //!
@@ -50,19 +52,40 @@
 //! | `ses.setPreloads(p)` / `ses.getPreloads()` | [`Session::set_preloads`] / [`Session::preloads`] |
 //! | `ses.registerPreloadScript(s)` / `unregisterPreloadScript` / `getPreloadScripts` | [`Session::register_preload_script`] / [`Session::unregister_preload_script`] / [`Session::preload_scripts`] |
 //! | `ses.allowNTLMCredentialsForDomains(d)` | [`Session::allow_ntlm_credentials_for_domains`] |
-//! | `ses.fetch(input, init)` | [`Session::fetch`] (first cut: emulation, identity, cookies, proxies, redirects) |
+//! | `ses.fetch(input, init)` | [`Session::fetch`] |
 //! | `ses.closeAllConnections()` | [`Session::close_all_connections`] |
+//! | `ses.getCacheSize()` / `ses.clearCache()` | [`Session::cache_size`] / [`Session::clear_cache`] |
+//! | `ses.clearHostResolverCache()` | [`Session::clear_host_resolver_cache`] (and [`Session::host_resolver`]) |
+//! | `ses.clearAuthCache()` | [`Session::clear_auth_cache`] |
+//! | `app.on('login')` / `webContents.on('login')` | [`Session::set_login_handler`] |
+//! | `ses.setCertificateVerifyProc(proc)` | [`Session::set_certificate_verify_proc`] (and [`Session::set_certificate_verifier`] for other roots) |
+//! | `ses.downloadURL(url, options)` | [`Session::download`] / [`Session::download_with`] |
+//! | `ses.on('will-download')` | [`Session::on_will_download`] |
+//! | `ses.createInterruptedDownload(options)` | [`Session::create_interrupted_download`] |
+//! | `ses.getBlobData(id)` | [`Session::get_blob_data`] (blobs from [`Session::create_blob`]) |
 //!
-//! Still to come on the session (tracked in the project's issues): the rest of the request
-//! pipeline (the HTTP cache with its size and clearing, throughput limits, host-resolver and
-//! auth caches, HTTP authentication, protocol handlers),
-//! downloads and `will-download`, `setCertificateVerifyProc`, `getBlobData`, and the
-//! `webRequest`, `protocol` and `netLog` properties.
+//! # The request pipeline
+//!
+//! [`Session::fetch`] takes each hop of a request through: the user agent and
+//! `Accept-Language`; the session's cookies (attached for the URL with the same-site
+//! decision, stored from every response); the HTTP cache (unless the session was created with
+//! `cache: false`); HTTP authentication (Basic and Digest, the auth cache, the login handler,
+//! credentials in the URL); network emulation (offline, latency, upload and download
+//! throughput on tokio's clock); six connections per host, as Chromium; the proxy list with
+//! failover and bad-proxy marking; the host resolver cache; TLS through the session's
+//! certificate verifier and verify proc. Redirects are followed by the session, so each hop
+//! gets all of it. Failures are [`NetError`]s with Chromium's names and codes.
+//!
+//! Not yet on the session (tracked in the project's issues): NTLM and Negotiate
+//! (`allow_ntlm_credentials_for_domains` records the allowlist, but those challenges are not
+//! answered), authentication to proxies (`407`), and the `webRequest`, `protocol` and
+//! `netLog` properties.
 //!
 //! # Crates
 //!
 //! The pieces are crates of their own, re-exported here by name: [`proxy`]
-//! (`netsession-proxy`), [`proxy_rules`], [`bypass`], [`pac`], [`storage`] and [`cookies`].
+//! (`netsession-proxy`), [`proxy_rules`], [`bypass`], [`pac`], [`storage`], [`cookies`],
+//! [`http_cache`], [`downloads`] and [`cert_verify`].
 
 mod auth;
 mod auth_scheme;
