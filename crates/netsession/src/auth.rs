@@ -251,7 +251,7 @@ pub(crate) fn url_credentials(url: &Url) -> Option<Credentials> {
         return None;
     }
     let decode = |s: &str| {
-        percent_decode(s)
+        crate::protocol::percent_decode(s)
             .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
             .unwrap_or_else(|| s.to_owned())
     };
@@ -259,23 +259,6 @@ pub(crate) fn url_credentials(url: &Url) -> Option<Credentials> {
         username: decode(url.username()),
         password: decode(url.password().unwrap_or_default()),
     })
-}
-
-fn percent_decode(s: &str) -> Option<Vec<u8>> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b);
-            i += 1;
-        }
-    }
-    Some(out)
 }
 
 /// `scheme://host:port`, the key of the cache.

@@ -14,16 +14,21 @@ use std::sync::Arc;
 
 use netsession_http_cache::OnlyIfCachedMiss;
 use reqwest::header::{
-    ACCEPT_LANGUAGE, AUTHORIZATION, COOKIE, HeaderValue, LOCATION, SET_COOKIE, USER_AGENT,
-    WWW_AUTHENTICATE,
+    ACCEPT_LANGUAGE, AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue, LOCATION, SET_COOKIE,
+    USER_AGENT, WWW_AUTHENTICATE,
 };
 use reqwest::{Method, StatusCode};
 use url::Url;
 
+use std::future::Future;
+use std::pin::Pin;
+
 use crate::auth::{self, AuthEntry, AuthInfo, Credentials, LoginRequest};
 use crate::auth_scheme;
+use crate::protocol::{ProtocolBody, ProtocolRequest};
 use crate::session::Session;
 use crate::transport;
+use crate::web_request::{Details, UploadData};
 
 /// Redirects followed at most, as Chromium (`net::URLRequest::kMaxRedirects`).
 const MAX_REDIRECTS: usize = 20;
@@ -33,7 +38,7 @@ const MAX_REDIRECTS: usize = 20;
 pub struct NetError {
     name: &'static str,
     code: i32,
-    url: Url,
+    url: Box<Url>,
     detail: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -42,7 +47,7 @@ impl NetError {
         Self {
             name,
             code,
-            url: url.clone(),
+            url: Box::new(url.clone()),
             detail: None,
         }
     }
@@ -113,40 +118,251 @@ impl Session {
     /// `net::ERR_CACHE_MISS` for `only-if-cached`, `net::ERR_TOO_MANY_REDIRECTS`,
     /// `net::ERR_UNKNOWN_URL_SCHEME`, or `net::ERR_FAILED`.
     pub async fn fetch(&self, request: reqwest::Request) -> Result<reqwest::Response, NetError> {
+        self.fetch_with(request, true).await
+    }
+
+    /// [`Session::fetch`], with or without the protocol handlers (a handler's answer of
+    /// another URL is fetched without them, so that an intercepting handler can reach the
+    /// network).
+    pub(crate) fn fetch_with(
+        &self,
+        request: reqwest::Request,
+        handlers: bool,
+    ) -> Pin<Box<dyn Future<Output = Result<reqwest::Response, NetError>> + Send + '_>> {
+        Box::pin(async move {
+            let web = self.web_request();
+            let mut watch = (!web.is_idle())
+                .then(|| Details::new(web.next_id(), request.url(), request.method().as_str()));
+            let result = self.hops(request, handlers, &mut watch).await;
+            if let Some(details) = &mut watch {
+                match &result {
+                    Ok(response) => {
+                        details.from_cache = Some(from_cache(response));
+                        describe_response(details, response);
+                        web.response_started(details);
+                        details.error = Some("net::OK".into());
+                        web.completed(details);
+                    }
+                    Err(error) => {
+                        details.error = Some(error.name().to_owned());
+                        web.error_occurred(details);
+                    }
+                }
+            }
+            result
+        })
+    }
+
+    /// Every hop of a request, redirects followed here.
+    async fn hops(
+        &self,
+        request: reqwest::Request,
+        handlers: bool,
+        watch: &mut Option<Details>,
+    ) -> Result<reqwest::Response, NetError> {
+        let web = self.web_request();
         let mut request = request;
         let mut redirects = 0;
         loop {
             let url = request.url().clone();
-            if !matches!(url.scheme(), "http" | "https") {
-                return Err(NetError::new("net::ERR_UNKNOWN_URL_SCHEME", -302, &url));
-            }
-            self.add_headers(&mut request);
-            let follow_up = request.try_clone();
-            let cache = self.http_cache();
-            let response = cache
-                .execute_with(request, |request| self.authenticated(request))
-                .await?;
-            for value in response.headers().get_all(SET_COOKIE) {
-                if let Ok(line) = value.to_str() {
-                    // A cookie the jar refuses is dropped, as a browser drops it.
-                    let _ = self.cookies().store(&url, line);
+            if let Some(details) = watch.as_mut() {
+                details.url = url.clone();
+                details.method = request.method().as_str().to_owned();
+                details.upload_data = Some(upload_data(&request));
+                let answer = web.before_request(details).await;
+                details.upload_data = None;
+                if answer.cancel {
+                    return Err(blocked(&url));
+                }
+                if let Some(target) = answer.redirect_url {
+                    details.status_code = Some(307);
+                    details.status_line = Some("HTTP/1.1 307 Internal Redirect".into());
+                    details.redirect_url = Some(target.clone());
+                    details.from_cache = Some(false);
+                    web.before_redirect(details);
+                    details.redirect_url = None;
+                    redirects += 1;
+                    if redirects > MAX_REDIRECTS {
+                        return Err(NetError::new("net::ERR_TOO_MANY_REDIRECTS", -310, &target));
+                    }
+                    *request.url_mut() = target;
+                    continue;
                 }
             }
-            let Some(next) = next_hop(&response, follow_up) else {
-                return Ok(response);
+            let handler = if handlers {
+                self.protocol().handler(url.scheme())
+            } else {
+                None
             };
-            redirects += 1;
-            if redirects > MAX_REDIRECTS {
-                return Err(NetError::new(
-                    "net::ERR_TOO_MANY_REDIRECTS",
-                    -310,
-                    next.url(),
-                ));
-            }
-            // The redirect's body is not read: its connection slot goes back now.
-            drop(response);
-            request = next;
+            let response = if let Some(handler) = handler {
+                self.answer_with_handler(handler, request.try_clone(), &url)
+                    .await?
+            } else if url.scheme() == "blob" {
+                self.blob_response(&url)?
+            } else if !matches!(url.scheme(), "http" | "https") {
+                return Err(NetError::new("net::ERR_UNKNOWN_URL_SCHEME", -302, &url));
+            } else {
+                self.add_headers(&mut request);
+                if let Some(details) = watch.as_mut() {
+                    details.request_headers = Some(request.headers().clone());
+                    let answer = web.before_send_headers(details).await;
+                    if answer.cancel {
+                        return Err(blocked(&url));
+                    }
+                    if let Some(headers) = answer.request_headers {
+                        *request.headers_mut() = headers;
+                        details.request_headers = Some(request.headers().clone());
+                    }
+                    web.send_headers(details);
+                    details.request_headers = None;
+                }
+                let follow_up = request.try_clone();
+                let cache = self.http_cache();
+                let mut response = cache
+                    .execute_with(request, |request| self.authenticated(request))
+                    .await?;
+                if let Some(details) = watch.as_mut() {
+                    describe_response(details, &response);
+                    let answer = web.headers_received(details).await;
+                    if answer.cancel {
+                        return Err(blocked(&url));
+                    }
+                    if let Some(headers) = answer.response_headers {
+                        let status = answer
+                            .status_line
+                            .as_deref()
+                            .and_then(status_of_line)
+                            .unwrap_or_else(|| response.status());
+                        response = transport::replace_head(response, status, headers);
+                    }
+                }
+                for value in response.headers().get_all(SET_COOKIE) {
+                    if let Ok(line) = value.to_str() {
+                        // A cookie the jar refuses is dropped, as a browser drops it.
+                        let _ = self.cookies().store(&url, line);
+                    }
+                }
+                match next_hop(&response, follow_up) {
+                    Some(next) => {
+                        if let Some(details) = watch.as_mut() {
+                            describe_response(details, &response);
+                            details.from_cache = Some(from_cache(&response));
+                            details.redirect_url = Some(next.url().clone());
+                            web.before_redirect(details);
+                            details.redirect_url = None;
+                        }
+                        redirects += 1;
+                        if redirects > MAX_REDIRECTS {
+                            return Err(NetError::new(
+                                "net::ERR_TOO_MANY_REDIRECTS",
+                                -310,
+                                next.url(),
+                            ));
+                        }
+                        // The redirect's body is not read: its connection slot goes back now.
+                        drop(response);
+                        request = next;
+                        continue;
+                    }
+                    None => return Ok(response),
+                }
+            };
+            return Ok(response);
         }
+    }
+
+    /// Runs a protocol handler and turns its answer into a response.
+    async fn answer_with_handler(
+        &self,
+        handler: crate::protocol::Handler,
+        request: Option<reqwest::Request>,
+        url: &Url,
+    ) -> Result<reqwest::Response, NetError> {
+        let Some(request) = request else {
+            // A streaming body cannot be handed to a handler.
+            return Err(NetError::new("net::ERR_FAILED", -2, url));
+        };
+        let protocol_request = ProtocolRequest {
+            url: url.clone(),
+            method: request.method().as_str().to_owned(),
+            headers: request.headers().clone(),
+            referrer: request
+                .headers()
+                .get(reqwest::header::REFERER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned(),
+            upload_data: request
+                .body()
+                .and_then(reqwest::Body::as_bytes)
+                .map(bytes::Bytes::copy_from_slice),
+        };
+        let answer = handler(protocol_request).await;
+        if let Some(code) = answer.error {
+            let name = netsession_cert_verify::NetError::from_code(code).name();
+            return Err(NetError::new(name, code, url));
+        }
+        let body = match answer.body {
+            ProtocolBody::Url(target) => {
+                let mut forwarded = reqwest::Request::new(request.method().clone(), target);
+                *forwarded.headers_mut() = request.headers().clone();
+                if let Some(bytes) = request.body().and_then(reqwest::Body::as_bytes) {
+                    *forwarded.body_mut() = Some(reqwest::Body::from(bytes.to_vec()));
+                }
+                return self.fetch_with(forwarded, false).await;
+            }
+            ProtocolBody::Empty => reqwest::Body::from(Vec::new()),
+            ProtocolBody::Bytes(bytes) => reqwest::Body::from(bytes),
+            ProtocolBody::Stream(stream) => reqwest::Body::wrap_stream(stream),
+            ProtocolBody::File(path) => match tokio::fs::File::open(&path).await {
+                Ok(file) => reqwest::Body::wrap_stream(file_chunks(file)),
+                Err(_) => return Err(NetError::new("net::ERR_FILE_NOT_FOUND", -6, url)),
+            },
+        };
+        let mut headers = reqwest::header::HeaderMap::new();
+        for (name, value) in &answer.headers {
+            if let (Ok(name), Ok(value)) = (
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                headers.append(name, value);
+            }
+        }
+        if !headers.contains_key(CONTENT_TYPE) {
+            let mut content_type = answer.mime_type.clone();
+            if content_type.starts_with("text/") && !answer.charset.is_empty() {
+                content_type = format!("{content_type}; charset={}", answer.charset);
+            }
+            if let Ok(value) = HeaderValue::from_str(&content_type) {
+                headers.insert(CONTENT_TYPE, value);
+            }
+        }
+        let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+        Ok(transport::response(url, status, headers, body))
+    }
+
+    /// A `blob:` URL: the blob whose UUID ends the URL.
+    fn blob_response(&self, url: &Url) -> Result<reqwest::Response, NetError> {
+        let uuid = url.path().rsplit('/').next().unwrap_or_default();
+        let data = self
+            .inner
+            .blobs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(uuid)
+            .cloned()
+            .ok_or_else(|| NetError::new("net::ERR_FILE_NOT_FOUND", -6, url))?;
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::CONTENT_LENGTH,
+            HeaderValue::from(data.len()),
+        );
+        Ok(transport::response(
+            url,
+            StatusCode::OK,
+            headers,
+            reqwest::Body::from(data),
+        ))
     }
 
     /// The headers the session adds: its user agent and `Accept-Language` unless the request
@@ -342,4 +558,62 @@ fn next_hop(
     // The next hop's cookies are its own.
     next.headers_mut().remove(COOKIE);
     Some(next)
+}
+
+/// `net::ERR_BLOCKED_BY_CLIENT`: a webRequest listener cancelled the request.
+fn blocked(url: &Url) -> NetError {
+    NetError::new("net::ERR_BLOCKED_BY_CLIENT", -20, url)
+}
+
+fn from_cache(response: &reqwest::Response) -> bool {
+    netsession_http_cache::CacheStatus::of(response)
+        == Some(netsession_http_cache::CacheStatus::Hit)
+}
+
+/// The request body as Electron's `uploadData` (empty without a body in memory).
+fn upload_data(request: &reqwest::Request) -> Vec<UploadData> {
+    request
+        .body()
+        .and_then(reqwest::Body::as_bytes)
+        .map(|bytes| {
+            vec![UploadData {
+                bytes: bytes::Bytes::copy_from_slice(bytes),
+            }]
+        })
+        .unwrap_or_default()
+}
+
+/// Fills the response fields of `details`.
+fn describe_response(details: &mut Details, response: &reqwest::Response) {
+    let status = response.status();
+    details.status_code = Some(status.as_u16());
+    details.status_line = Some(format!(
+        "{:?} {} {}",
+        response.version(),
+        status.as_u16(),
+        status.canonical_reason().unwrap_or_default()
+    ));
+    details.response_headers = Some(response.headers().clone());
+}
+
+/// The status code of a status line (`HTTP/1.1 404 Not Found`).
+fn status_of_line(line: &str) -> Option<StatusCode> {
+    let code = line.split_whitespace().nth(1)?;
+    StatusCode::from_bytes(code.as_bytes()).ok()
+}
+
+/// A file's contents as a stream of chunks of up to 64 KiB.
+fn file_chunks(
+    file: tokio::fs::File,
+) -> impl futures_util::Stream<Item = std::io::Result<bytes::Bytes>> + Send {
+    use tokio::io::AsyncReadExt as _;
+    futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let mut buffer = bytes::BytesMut::with_capacity(64 * 1024);
+        match file.read_buf(&mut buffer).await {
+            Ok(0) => None,
+            Ok(_) => Some((Ok(buffer.freeze()), Some(file))),
+            Err(error) => Some((Err(error), None)),
+        }
+    })
 }

@@ -97,9 +97,11 @@ mod host_cache;
 mod identity;
 mod permissions;
 mod preloads;
+pub mod protocol;
 mod services;
 mod session;
 mod transport;
+pub mod web_request;
 
 pub use auth::{AuthInfo, Credentials, LoginRequest};
 pub use emulation::NetworkConditions;

@@ -25,7 +25,9 @@ use crate::permissions::{
     CheckHandler, Permission, PermissionCheck, PermissionRequest, RequestHandler, request_handler,
 };
 use crate::preloads::{PreloadKind, PreloadScript, Preloads};
+use crate::protocol::Protocol;
 use crate::transport::Slots;
+use crate::web_request::WebRequest;
 
 /// Options of a session, applied only when the session is first created (Electron's
 /// `fromPartition(partition, options)`).
@@ -202,6 +204,8 @@ pub(crate) struct Inner {
     pub(crate) downloads: DownloadManager,
     pub(crate) will_download: WillDownloadSlot,
     pub(crate) blobs: Mutex<HashMap<String, Bytes>>,
+    web_request: WebRequest,
+    protocol: Protocol,
     identity: RwLock<Identity>,
     download_path: RwLock<Option<PathBuf>>,
     emulation: Arc<RwLock<Option<Arc<Emulation>>>>,
@@ -315,6 +319,8 @@ impl Session {
             downloads: download_manager(session.clone(), &emulation, &will_download),
             will_download,
             blobs: Mutex::default(),
+            web_request: WebRequest::default(),
+            protocol: Protocol::default(),
             identity: RwLock::default(),
             download_path: RwLock::default(),
             emulation,
@@ -350,6 +356,16 @@ impl Session {
     /// Electron's `ses.cookies`.
     pub fn cookies(&self) -> &CookieJar {
         &self.inner.cookies
+    }
+
+    /// Electron's `ses.webRequest`.
+    pub fn web_request(&self) -> &WebRequest {
+        &self.inner.web_request
+    }
+
+    /// Electron's `ses.protocol`.
+    pub fn protocol(&self) -> &Protocol {
+        &self.inner.protocol
     }
 
     /// The session's storage: DOM storage and the clearing registry.

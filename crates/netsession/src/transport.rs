@@ -217,3 +217,40 @@ impl std::error::Error for ArcError {
         Some(self.0.as_ref())
     }
 }
+
+/// A response made here (protocol handlers, blobs), with `url` as its URL.
+pub(crate) fn response(
+    url: &Url,
+    status: reqwest::StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: reqwest::Body,
+) -> reqwest::Response {
+    let mut builder = http::Response::builder().status(status).url(url.clone());
+    if let Some(map) = builder.headers_mut() {
+        *map = headers;
+    }
+    match builder.body(body) {
+        Ok(response) => reqwest::Response::from(response),
+        // A valid status code and header map: building cannot fail.
+        Err(_) => reqwest::Response::from(http::Response::new(reqwest::Body::from(""))),
+    }
+}
+
+/// `response` with another status and headers (a webRequest listener's), keeping its URL,
+/// body and extensions.
+pub(crate) fn replace_head(
+    response: reqwest::Response,
+    status: reqwest::StatusCode,
+    headers: reqwest::header::HeaderMap,
+) -> reqwest::Response {
+    let url = response.url().clone();
+    let mut http: http::Response<reqwest::Body> = response.into();
+    *http.status_mut() = status;
+    *http.headers_mut() = headers;
+    // The URL travels in an extension reqwest reads back when converting.
+    if let Ok(carrier) = http::Response::builder().url(url).body(()) {
+        let (parts, ()) = carrier.into_parts();
+        http.extensions_mut().extend(parts.extensions);
+    }
+    reqwest::Response::from(http)
+}

@@ -13,6 +13,8 @@ mod emulation;
 mod fetch;
 mod partitions;
 mod pipeline;
+mod protocol;
 mod settings;
+mod web_request;
 
 pub(crate) use netsession_test_support::TempDir;
