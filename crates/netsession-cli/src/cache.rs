@@ -137,7 +137,7 @@ struct State {
     origin: Url,
 }
 
-type Body = UnsyncBoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
+pub(crate) type Body = UnsyncBoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
 
 /// Headers that belong to one connection, never forwarded in either direction.
 const HOP_BY_HOP: [&str; 8] = [

@@ -107,12 +107,7 @@ async fn download(url: Url, dir: PathBuf, output: Option<&str>) -> Result<(), Fa
                 manager.shutdown().await;
                 break item.state();
             }
-            _ = ticks.tick() => {
-                if item.total_bytes() > 0 {
-                    bar.set_length(item.total_bytes());
-                }
-                bar.set_position(item.received_bytes());
-            }
+            _ = ticks.tick() => show_progress(&bar, &item),
         }
     };
     bar.finish_and_clear();
@@ -148,7 +143,8 @@ async fn download(url: Url, dir: PathBuf, output: Option<&str>) -> Result<(), Fa
     }
 }
 
-fn progress_bar() -> ProgressBar {
+/// A progress bar on standard error when it is a terminal, else a hidden one.
+pub(crate) fn progress_bar() -> ProgressBar {
     if !io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -158,6 +154,14 @@ fn progress_bar() -> ProgressBar {
             .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar
+}
+
+/// Moves `bar` to where `item` stands (call it on a timer: the item has no progress stream).
+pub(crate) fn show_progress(bar: &ProgressBar, item: &DownloadItem) {
+    if item.total_bytes() > 0 {
+        bar.set_length(item.total_bytes());
+    }
+    bar.set_position(item.received_bytes());
 }
 
 /// What a previous run left for this URL.

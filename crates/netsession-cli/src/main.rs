@@ -6,9 +6,11 @@
 mod cache;
 mod cookies;
 mod download;
+mod fetch;
 mod partition;
 mod resolve_proxy;
 mod time;
+mod tour;
 mod verify_cert;
 
 use std::io::{self, Write};
@@ -64,6 +66,17 @@ enum Command {
     /// `net::ERR_CERT_...` error, and the fields a certificate verify proc would see.
     #[command(after_help = verify_cert::HELP)]
     VerifyCert(verify_cert::VerifyCert),
+    /// Send one request through a session, as Electron's `ses.fetch`: its cookies, cache,
+    /// proxy settings, user agent, network emulation and trusted roots.
+    #[command(after_help = fetch::HELP)]
+    Fetch(fetch::Fetch),
+    /// A guided, offline tour of what a session does: persistence across a restart, the
+    /// cache, cookies, proxy decisions, a resumed download and emulated latency.
+    #[command(after_help = tour::HELP)]
+    Tour(tour::Tour),
+    /// One side of the tour's persistence step, run by `tour` in a child process.
+    #[command(hide = true)]
+    TourStep(tour::TourStep),
 }
 
 /// A failure that stops the command, with the exit status it deserves.
@@ -96,6 +109,9 @@ fn main() -> ExitCode {
         Command::ServeCache(args) => cache::serve(&global, &args),
         Command::Cache(args) => cache::run(&global, &args),
         Command::VerifyCert(args) => verify_cert::run(&global, &args),
+        Command::Fetch(args) => fetch::run(&global, &args),
+        Command::Tour(args) => tour::run(&global, &args),
+        Command::TourStep(args) => tour::run_tour_step(&global, &args),
     };
     let (message, code) = match result {
         Ok(()) => return ExitCode::SUCCESS,

@@ -193,7 +193,7 @@ fn answer(snapshot: &ResolverSnapshot, text: &str) -> String {
 }
 
 /// `--pac`: a URL with a scheme the resolver fetches, or else a file path.
-fn pac_url(pac: &str) -> Result<String, Failure> {
+pub(crate) fn pac_url(pac: &str) -> Result<String, Failure> {
     if let Ok(url) = Url::parse(pac) {
         if matches!(url.scheme(), "data" | "file" | "http" | "https") {
             return Ok(pac.to_owned());

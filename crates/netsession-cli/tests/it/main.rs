@@ -12,8 +12,10 @@ mod cache;
 mod chromium;
 mod cookies;
 mod download;
+mod fetch;
 mod pac;
 mod resolve_proxy;
+mod tour;
 mod verify_cert;
 
 use std::io::Write;
