@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use netsession_proxy_rules::{ProxyChain, Scheme};
+use netsession_proxy_rules::{ProxyChain, ProxyServer, Scheme};
 
 use crate::error::Error;
 use crate::resolver::ProxyResolver;
@@ -41,7 +41,18 @@ pub struct ProxiedClient {
     resolver: ProxyResolver,
     make: MakeBuilder,
     clients: Arc<Mutex<HashMap<ProxyChain, reqwest::Client>>>,
+    credentials: Arc<Mutex<HashMap<HostPort, Basic>>>,
 }
+
+/// A proxy's host and port.
+type HostPort = (String, u16);
+/// A user name and password.
+type Basic = (String, String);
+
+/// The route a response came through, in its extensions (`response.extensions()`): which
+/// proxy answered a `407`, for instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route(pub ProxyChain);
 
 impl fmt::Debug for ProxiedClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -66,6 +77,7 @@ impl ProxiedClient {
             resolver,
             make: Arc::new(make),
             clients: Arc::default(),
+            credentials: Arc::default(),
         }
     }
 
@@ -112,9 +124,13 @@ impl ProxiedClient {
             // Keep a copy for the next route, when the body allows one.
             request = original.try_clone();
             match client.execute(original).await {
-                Ok(response) => {
+                Ok(mut response) => {
                     info.report_success();
+                    response.extensions_mut().insert(Route(chain));
                     return Ok(response);
+                }
+                Err(error) if !chain.is_direct() && tunnel_auth_required(&error) => {
+                    return Err(Error::ProxyAuthRequired { proxy: chain });
                 }
                 Err(error) if route_failed(&error) && request.is_some() && info.fallback() => {
                     tracing::debug!(route = %chain, %error, "route failed, trying the next");
@@ -129,6 +145,29 @@ impl ProxiedClient {
                 Err(error) => return Err(Error::Request(Arc::new(error))),
             }
         }
+    }
+
+    /// Basic credentials for `proxy` (host and port), sent on every request and tunnel
+    /// through it from now on; the route's client is rebuilt with them.
+    pub fn set_proxy_credentials(&self, proxy: &ProxyServer, username: &str, password: &str) {
+        let key = (proxy.host().to_string(), proxy.port());
+        self.credentials
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, (username.to_owned(), password.to_owned()));
+        self.clients
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|chain, _| chain.server() != Some(proxy));
+    }
+
+    /// Forgets every proxy's credentials (Electron's `clearAuthCache` reaches proxies too).
+    pub fn clear_proxy_credentials(&self) {
+        self.credentials
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        self.close_all_connections();
     }
 
     /// Drops every kept client and its connections (Electron's `closeAllConnections`).
@@ -161,7 +200,17 @@ impl ProxiedClient {
                     _ => "http",
                 };
                 let uri = format!("{scheme}://{}:{}", server.host(), server.port());
-                let proxy = reqwest::Proxy::all(uri).map_err(|e| Error::Request(Arc::new(e)))?;
+                let mut proxy =
+                    reqwest::Proxy::all(uri).map_err(|e| Error::Request(Arc::new(e)))?;
+                let key = (server.host().to_string(), server.port());
+                if let Some((username, password)) = self
+                    .credentials
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .get(&key)
+                {
+                    proxy = proxy.basic_auth(username, password);
+                }
                 builder.proxy(proxy)
             }
         };
@@ -194,4 +243,25 @@ fn route_failed(error: &reqwest::Error) -> bool {
         source = current.source();
     }
     true
+}
+
+/// Whether the proxy refused a `CONNECT` with `407`. hyper-util's tunnel error is not
+/// public; its message is the only sign (`tunnel error: proxy authorization required`).
+fn tunnel_auth_required(error: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut depth = 0;
+    while let Some(current) = source {
+        if current
+            .to_string()
+            .ends_with("proxy authorization required")
+        {
+            return true;
+        }
+        depth += 1;
+        if depth > 64 {
+            break;
+        }
+        source = current.source();
+    }
+    false
 }

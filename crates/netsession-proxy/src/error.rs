@@ -72,6 +72,13 @@ pub enum Error {
         /// reqwest's connect error.
         source: Arc<reqwest::Error>,
     },
+    /// The proxy answered a tunnel (`CONNECT`) with `407 Proxy Authentication Required`:
+    /// give it credentials with [`ProxiedClient::set_proxy_credentials`](crate::ProxiedClient::set_proxy_credentials)
+    /// and send the request again.
+    ProxyAuthRequired {
+        /// The proxy asking.
+        proxy: netsession_proxy_rules::ProxyChain,
+    },
     /// The resolution was cancelled: the runtime is shutting down, or the PAC evaluator
     /// panicked.
     Cancelled,
@@ -87,6 +94,7 @@ impl Error {
             }
             Self::NoProxyAvailable(_) => "net::ERR_NO_SUPPORTED_PROXIES",
             Self::ProxyConnectionFailed { .. } => "net::ERR_PROXY_CONNECTION_FAILED",
+            Self::ProxyAuthRequired { .. } => "net::ERR_PROXY_AUTH_REQUESTED",
             Self::Request(_) | Self::Cancelled => "net::ERR_FAILED",
         }
     }
@@ -104,6 +112,9 @@ impl fmt::Display for Error {
             Self::Request(error) => write!(f, "request failed: {error}"),
             Self::ProxyConnectionFailed { proxy, source } => {
                 write!(f, "cannot connect to proxy {proxy}: {source}")
+            }
+            Self::ProxyAuthRequired { proxy } => {
+                write!(f, "proxy {proxy} requires authentication for the tunnel")
             }
             Self::Cancelled => f.write_str("proxy resolution was cancelled"),
         }

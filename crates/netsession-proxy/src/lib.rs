@@ -57,7 +57,7 @@ mod resolver;
 mod retry;
 pub mod system;
 
-pub use client::ProxiedClient;
+pub use client::{ProxiedClient, Route};
 pub use config::{Mode, ProxyConfig};
 pub use error::{Error, FetchFailure};
 pub use resolver::{PacCompiler, ProxyResolver, ResolverOptions, ResolverSnapshot};

@@ -22,8 +22,6 @@
 //! and the auth cache, but hashes and echoes a Digest realm's raw bytes; for ASCII realms the
 //! two agree, and a caller that needs exact bytes for others should decode with that in mind.
 
-
-
 use std::fmt::Write as _;
 
 use base64::Engine as _;

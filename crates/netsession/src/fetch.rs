@@ -13,9 +13,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use netsession_http_cache::OnlyIfCachedMiss;
+use netsession_proxy::Route;
+use netsession_proxy_rules::ProxyServer;
 use reqwest::header::{
-    ACCEPT_LANGUAGE, AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue, LOCATION, SET_COOKIE,
-    USER_AGENT, WWW_AUTHENTICATE,
+    ACCEPT_LANGUAGE, AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue, LOCATION,
+    PROXY_AUTHENTICATE, SET_COOKIE, USER_AGENT, WWW_AUTHENTICATE,
 };
 use reqwest::{Method, StatusCode};
 use url::Url;
@@ -40,6 +42,8 @@ pub struct NetError {
     code: i32,
     url: Box<Url>,
     detail: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    /// The proxy that refused a tunnel with 407, for the authentication round.
+    pub(crate) proxy_auth: Option<Box<ProxyServer>>,
 }
 
 impl NetError {
@@ -49,6 +53,7 @@ impl NetError {
             code,
             url: Box::new(url.clone()),
             detail: None,
+            proxy_auth: None,
         }
     }
 
@@ -420,9 +425,51 @@ impl Session {
         }
         let mut tried_cache = false;
         let mut sent: Option<AuthEntry> = None;
+        let mut proxy_rounds = 0;
         for _ in 0..MAX_AUTH_ROUNDS {
             let retry = request.try_clone();
-            let response = self.transport(request).await?;
+            let response = match self.transport(request).await {
+                Ok(response) => response,
+                Err(error) => {
+                    // A tunnel the proxy refused with 407: its challenge is not visible.
+                    let Some(proxy) = error.proxy_auth.clone() else {
+                        return Err(error);
+                    };
+                    let Some(retry) = retry else {
+                        return Err(error);
+                    };
+                    proxy_rounds += 1;
+                    if proxy_rounds > 2 || !self.authenticate_proxy(&clean_url, &proxy, "").await {
+                        return Err(error);
+                    }
+                    request = retry;
+                    continue;
+                }
+            };
+            if response.status() == StatusCode::PROXY_AUTHENTICATION_REQUIRED {
+                let route = response.extensions().get::<Route>().cloned();
+                let proxy = route.and_then(|Route(chain)| chain.server().cloned());
+                let realm = auth_scheme::parse_challenges(
+                    response
+                        .headers()
+                        .get_all(PROXY_AUTHENTICATE)
+                        .iter()
+                        .filter_map(|v| v.to_str().ok()),
+                )
+                .iter()
+                .find(|c| c.scheme == auth_scheme::Scheme::Basic)
+                .map(|c| c.realm().to_owned());
+                let (Some(proxy), Some(realm), Some(retry)) = (proxy, realm, retry) else {
+                    return Ok(response);
+                };
+                proxy_rounds += 1;
+                if proxy_rounds > 2 || !self.authenticate_proxy(&clean_url, &proxy, &realm).await {
+                    return Ok(response);
+                }
+                drop(response);
+                request = retry;
+                continue;
+            }
             if response.status() != StatusCode::UNAUTHORIZED {
                 if let Some(entry) = sent {
                     if response.status().is_success() || response.status().is_redirection() {
@@ -483,18 +530,50 @@ impl Session {
 
     /// Asks the app's `login` handler, if it has one.
     async fn ask_login(&self, url: &Url, challenged: &auth::Challenged) -> Option<Credentials> {
-        let handler = self.login_handler()?;
-        let request = LoginRequest {
-            url: url.clone(),
-            auth_info: AuthInfo {
+        self.login(
+            url,
+            AuthInfo {
                 is_proxy: false,
                 scheme: challenged.scheme.to_owned(),
                 host: url.host_str().unwrap_or_default().to_owned(),
                 port: url.port_or_known_default().unwrap_or(0),
                 realm: challenged.realm.clone(),
             },
+        )
+        .await
+    }
+
+    async fn login(&self, url: &Url, auth_info: AuthInfo) -> Option<Credentials> {
+        let handler = self.login_handler()?;
+        handler(LoginRequest {
+            url: url.clone(),
+            auth_info,
+        })
+        .await
+    }
+
+    /// A proxy asked for credentials (Basic, the one scheme proxies get here): the login
+    /// handler answers with `is_proxy` set, and the proxy's route is rebuilt with them.
+    /// False when there is nobody to answer.
+    async fn authenticate_proxy(&self, url: &Url, proxy: &ProxyServer, realm: &str) -> bool {
+        let info = AuthInfo {
+            is_proxy: true,
+            scheme: "basic".into(),
+            host: proxy.host().to_string(),
+            port: proxy.port(),
+            realm: realm.to_owned(),
         };
-        handler(request).await
+        match self.login(url, info).await {
+            Some(credentials) => {
+                self.client().set_proxy_credentials(
+                    proxy,
+                    &credentials.username,
+                    &credentials.password,
+                );
+                true
+            }
+            None => false,
+        }
     }
 
     /// The network: emulation, a connection slot, the proxied clients.

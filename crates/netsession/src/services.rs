@@ -51,6 +51,7 @@ impl Session {
     /// Electron's `clearAuthCache`: forgets every identity the session has used.
     pub async fn clear_auth_cache(&self) {
         self.inner.auth_cache.clear();
+        self.client().clear_proxy_credentials();
     }
 
     /// Electron's `login` event: `handler` answers HTTP authentication challenges the

@@ -75,6 +75,10 @@ pub(crate) fn meter(
     let version = response.version();
     let url = response.url().clone();
     let headers = response.headers().clone();
+    let route = response
+        .extensions()
+        .get::<netsession_proxy::Route>()
+        .cloned();
     let body = Metered {
         inner: Box::pin(response.bytes_stream()),
         permit,
@@ -87,6 +91,9 @@ pub(crate) fn meter(
         .url(url);
     if let Some(map) = builder.headers_mut() {
         *map = headers;
+    }
+    if let Some(route) = route {
+        builder = builder.extension(route);
     }
     match builder.body(reqwest::Body::wrap_stream(body)) {
         Ok(response) => reqwest::Response::from(response),
@@ -154,6 +161,13 @@ pub(crate) fn classify(error: netsession_proxy::Error, url: &Url) -> NetError {
         E::NoProxyAvailable(_) => NetError::new("net::ERR_NO_SUPPORTED_PROXIES", -336, url),
         E::ProxyConnectionFailed { .. } => {
             NetError::new("net::ERR_PROXY_CONNECTION_FAILED", -130, url).with_detail(error)
+        }
+        E::ProxyAuthRequired { ref proxy } => {
+            let server = proxy.server().cloned().map(Box::new);
+            let mut net_error =
+                NetError::new("net::ERR_PROXY_AUTH_REQUESTED", -127, url).with_detail(error);
+            net_error.proxy_auth = server;
+            net_error
         }
         E::Request(request_error) => {
             let (name, code) = request_net_error(&request_error);

@@ -473,3 +473,59 @@ fn everything_persists_across_a_new_registry() {
     });
     assert_eq!(origin.requests().len(), 2);
 }
+
+#[tokio::test]
+async fn proxies_that_ask_for_credentials_get_them_from_the_login_handler() {
+    let dir = TempDir::new("pipeline-proxy-auth");
+    let s = session(&dir, "proxy-auth");
+    let origin = TestServer::serving("behind the proxy").await;
+    let tls = TlsServer::serving("tunnelled").await;
+    let proxy = ConnectProxy::requiring_basic("puser", "ppass").await;
+    s.set_proxy(through(&proxy.url())).await.unwrap();
+    s.set_certificate_verifier(trusting(&tls.ca_pem())).unwrap();
+
+    // No login handler: the 407 comes back for plain http, a tunnel fails.
+    let response = s.fetch(get(origin.url("/a").as_str())).await.unwrap();
+    assert_eq!(response.status(), 407);
+    let error = s.fetch(get(tls.url("/t").as_str())).await.unwrap_err();
+    assert_eq!(error.name(), "net::ERR_PROXY_AUTH_REQUESTED", "{error}");
+    assert_eq!(error.code(), -127);
+
+    let asked = Arc::new(Mutex::new(Vec::<netsession::AuthInfo>::new()));
+    let log = Arc::clone(&asked);
+    s.set_login_handler(Some(move |request: LoginRequest| {
+        log.lock().unwrap().push(request.auth_info.clone());
+        async move {
+            request
+                .auth_info
+                .is_proxy
+                .then(|| Credentials::new("puser", "ppass"))
+        }
+    }));
+    let response = s.fetch(get(origin.url("/b").as_str())).await.unwrap();
+    assert_eq!(response.text().await.unwrap(), "behind the proxy");
+    {
+        let asked = asked.lock().unwrap();
+        assert_eq!(asked.len(), 1);
+        assert!(asked[0].is_proxy);
+        assert_eq!(asked[0].realm, "proxy");
+        assert_eq!(asked[0].port, proxy.addr().port());
+    }
+    // The route now carries the credentials: tunnels work without asking again.
+    let response = s.fetch(get(tls.url("/t").as_str())).await.unwrap();
+    assert_eq!(response.text().await.unwrap(), "tunnelled");
+    assert_eq!(asked.lock().unwrap().len(), 1);
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("puser:ppass")
+    );
+    assert!(proxy.proxy_authorizations().contains(&expected));
+
+    // clearAuthCache forgets proxy credentials too; a tunnel asks first this time.
+    s.clear_auth_cache().await;
+    let response = s.fetch(get(tls.url("/t2").as_str())).await.unwrap();
+    assert_eq!(response.text().await.unwrap(), "tunnelled");
+    let asked = asked.lock().unwrap();
+    assert_eq!(asked.len(), 2);
+    assert_eq!(asked[1].realm, "");
+}
