@@ -11,7 +11,7 @@ use std::time::Duration;
 use clap::Args;
 use netsession::cert_verify::CertVerifier;
 use netsession::{NetError, NetworkConditions, ProxyConfig, Session, SessionOptions, Sessions};
-use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue, TRANSFER_ENCODING};
+use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use reqwest::{Method, Response};
 use url::Url;
 
@@ -282,16 +282,6 @@ fn head(response: &Response) -> String {
 
 /// Writes the body chunk by chunk as it arrives.
 async fn stream_body(mut response: Response, out: &mut dyn Write) -> Result<(), Failure> {
-    let expected = response
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let chunked = response
-        .headers()
-        .get(TRANSFER_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
     let url = response.url().clone();
     let mut received: u64 = 0;
     loop {
@@ -303,38 +293,14 @@ async fn stream_body(mut response: Response, out: &mut dyn Write) -> Result<(), 
             }
             Ok(None) => return Ok(()),
             Err(error) => {
-                let short = expected.is_some_and(|expected| received < expected);
-                let name = body_net_error(&error, short, chunked);
+                // The session names what went wrong with the body.
+                let name = NetError::find(&error).map_or("net::ERR_FAILED", NetError::name);
                 return Err(Failure::Refused(format!(
                     "{name} for {url} after {received} bytes of the body: {}",
                     chain(&error)
                 )));
             }
         }
-    }
-}
-
-/// Chromium's name for a body that failed mid-way. `Session::fetch` classifies failures up
-/// to the response head only; this mirrors its names for what can go wrong after.
-fn body_net_error(error: &reqwest::Error, short: bool, chunked: bool) -> &'static str {
-    if error.is_timeout() {
-        return "net::ERR_TIMED_OUT";
-    }
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(current) = source {
-        if let Some(io) = current.downcast_ref::<io::Error>() {
-            if io.kind() == io::ErrorKind::ConnectionReset {
-                return "net::ERR_CONNECTION_RESET";
-            }
-        }
-        source = current.source();
-    }
-    if short {
-        "net::ERR_CONTENT_LENGTH_MISMATCH"
-    } else if chunked {
-        "net::ERR_INCOMPLETE_CHUNKED_ENCODING"
-    } else {
-        "net::ERR_FAILED"
     }
 }
 

@@ -29,7 +29,7 @@ use crate::auth::{self, AuthEntry, AuthInfo, Credentials, LoginRequest};
 use crate::auth_scheme;
 use crate::protocol::{ProtocolBody, ProtocolRequest};
 use crate::session::Session;
-use crate::transport;
+use crate::transport::{self, BodyEnd};
 use crate::web_request::{Details, UploadData};
 
 /// Redirects followed at most, as Chromium (`net::URLRequest::kMaxRedirects`).
@@ -78,6 +78,38 @@ impl NetError {
     /// The URL whose request failed (the last hop for redirects).
     pub fn url(&self) -> &Url {
         &self.url
+    }
+
+    /// The `NetError` inside `error` and its causes: a response body that fails while it is
+    /// read gives a `reqwest::Error` whose cause is the session's `NetError`
+    /// (`net::ERR_CONTENT_LENGTH_MISMATCH`, `net::ERR_CONNECTION_RESET`, ...).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn run(response: reqwest::Response) {
+    /// if let Err(error) = response.bytes().await {
+    ///     match netsession::NetError::find(&error) {
+    ///         Some(net_error) => eprintln!("{}", net_error.name()),
+    ///         None => eprintln!("{error}"),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn find<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a NetError> {
+        let mut source = Some(error);
+        let mut depth = 0;
+        while let Some(current) = source {
+            if let Some(found) = current.downcast_ref::<NetError>() {
+                return Some(found);
+            }
+            depth += 1;
+            if depth > 64 {
+                return None;
+            }
+            source = current.source();
+        }
+        None
     }
 }
 
@@ -139,22 +171,37 @@ impl Session {
             let mut watch = (!web.is_idle())
                 .then(|| Details::new(web.next_id(), request.url(), request.method().as_str()));
             let result = self.hops(request, handlers, &mut watch).await;
-            if let Some(details) = &mut watch {
-                match &result {
-                    Ok(response) => {
-                        details.from_cache = Some(from_cache(response));
-                        describe_response(details, response);
-                        web.response_started(details);
-                        details.error = Some("net::OK".into());
-                        web.completed(details);
-                    }
-                    Err(error) => {
-                        details.error = Some(error.name().to_owned());
-                        web.error_occurred(details);
-                    }
+            let Some(mut details) = watch else {
+                return result;
+            };
+            match result {
+                Ok(response) => {
+                    details.from_cache = Some(from_cache(&response));
+                    describe_response(&mut details, &response);
+                    web.response_started(&details);
+                    // `onCompleted` when the body has been read; `onErrorOccurred` if it
+                    // fails or is dropped first.
+                    let session = self.clone();
+                    Ok(transport::watch_body(response, move |end| {
+                        let web = session.web_request();
+                        details.error = Some(match end {
+                            BodyEnd::Completed => "net::OK".to_owned(),
+                            BodyEnd::Failed(error) => error.name().to_owned(),
+                            BodyEnd::Aborted => "net::ERR_ABORTED".to_owned(),
+                        });
+                        if matches!(end, BodyEnd::Completed) {
+                            web.completed(&details.at_now());
+                        } else {
+                            web.error_occurred(&details.at_now());
+                        }
+                    }))
+                }
+                Err(error) => {
+                    details.error = Some(error.name().to_owned());
+                    web.error_occurred(&details);
+                    Err(error)
                 }
             }
-            result
         })
     }
 

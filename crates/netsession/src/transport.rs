@@ -80,6 +80,16 @@ pub(crate) fn meter(
         .get::<netsession_proxy::Route>()
         .cloned();
     let body = Metered {
+        expected: headers
+            .get(reqwest::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok()),
+        chunked: headers
+            .get(reqwest::header::TRANSFER_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().contains("chunked")),
+        received: 0,
+        url: url.clone(),
         inner: Box::pin(response.bytes_stream()),
         permit,
         download,
@@ -105,6 +115,10 @@ pub(crate) fn meter(
 type Chunks = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 
 struct Metered {
+    url: Url,
+    expected: Option<u64>,
+    chunked: bool,
+    received: u64,
     inner: Chunks,
     permit: Option<OwnedSemaphorePermit>,
     download: Option<Arc<RateLimit>>,
@@ -113,7 +127,7 @@ struct Metered {
 }
 
 impl Stream for Metered {
-    type Item = reqwest::Result<Bytes>;
+    type Item = Result<Bytes, NetError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if let Some((_, sleep)) = &mut self.pending {
@@ -126,6 +140,7 @@ impl Stream for Metered {
         }
         match self.inner.poll_next_unpin(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
+                self.received = self.received.saturating_add(chunk.len() as u64);
                 let wait = self
                     .download
                     .as_ref()
@@ -145,8 +160,47 @@ impl Stream for Metered {
                 self.permit = None;
                 Poll::Ready(None)
             }
-            other => other,
+            Poll::Ready(Some(Err(error))) => {
+                self.permit = None;
+                let short = self
+                    .expected
+                    .is_some_and(|expected| self.received < expected);
+                let (name, code) = body_net_error(&error, short, self.chunked);
+                let url = self.url.clone();
+                Poll::Ready(Some(Err(
+                    NetError::new(name, code, &url).with_detail(ArcError(Arc::new(error)))
+                )))
+            }
+            Poll::Pending => Poll::Pending,
         }
+    }
+}
+
+/// Chromium's name for a body that failed mid-way.
+fn body_net_error(error: &reqwest::Error, short: bool, chunked: bool) -> (&'static str, i32) {
+    if error.is_timeout() {
+        return ("net::ERR_TIMED_OUT", -7);
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut depth = 0;
+    while let Some(current) = source {
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::ConnectionReset {
+                return ("net::ERR_CONNECTION_RESET", -101);
+            }
+        }
+        depth += 1;
+        if depth > 64 {
+            break;
+        }
+        source = current.source();
+    }
+    if short {
+        ("net::ERR_CONTENT_LENGTH_MISMATCH", -354)
+    } else if chunked {
+        ("net::ERR_INCOMPLETE_CHUNKED_ENCODING", -355)
+    } else {
+        ("net::ERR_FAILED", -2)
     }
 }
 
@@ -267,4 +321,96 @@ pub(crate) fn replace_head(
         http.extensions_mut().extend(parts.extensions);
     }
     reqwest::Response::from(http)
+}
+
+/// How a response body ended, for the hooks watching it.
+pub(crate) enum BodyEnd<'a> {
+    /// Read to its end.
+    Completed,
+    /// Failed while being read.
+    Failed(&'a NetError),
+    /// Dropped before its end (Chromium's `net::ERR_ABORTED`).
+    Aborted,
+}
+
+type EndHook = Box<dyn FnOnce(BodyEnd<'_>) + Send>;
+
+/// `response` whose body calls `on_end` once, when it is read to its end, fails, or is
+/// dropped early. A body known to be empty ends at once.
+pub(crate) fn watch_body(
+    response: reqwest::Response,
+    on_end: impl FnOnce(BodyEnd<'_>) + Send + 'static,
+) -> reqwest::Response {
+    let empty = response.content_length() == Some(0)
+        || matches!(
+            response.status(),
+            reqwest::StatusCode::NO_CONTENT | reqwest::StatusCode::NOT_MODIFIED
+        );
+    if empty {
+        on_end(BodyEnd::Completed);
+        return response;
+    }
+    let status = response.status();
+    let version = response.version();
+    let url = response.url().clone();
+    let headers = response.headers().clone();
+    let extensions = response.extensions().clone();
+    let body = Watched {
+        url: url.clone(),
+        inner: Box::pin(response.bytes_stream()),
+        on_end: Some(Box::new(on_end)),
+    };
+    let mut builder = http::Response::builder()
+        .status(status)
+        .version(version)
+        .url(url);
+    if let Some(map) = builder.headers_mut() {
+        *map = headers;
+    }
+    if let Some(map) = builder.extensions_mut() {
+        map.extend(extensions);
+    }
+    match builder.body(reqwest::Body::wrap_stream(body)) {
+        Ok(response) => reqwest::Response::from(response),
+        Err(_) => reqwest::Response::from(http::Response::new(reqwest::Body::from(""))),
+    }
+}
+
+struct Watched {
+    url: Url,
+    inner: Chunks,
+    on_end: Option<EndHook>,
+}
+
+impl Stream for Watched {
+    type Item = reqwest::Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let next = self.inner.poll_next_unpin(cx);
+        match &next {
+            Poll::Ready(None) => {
+                if let Some(hook) = self.on_end.take() {
+                    hook(BodyEnd::Completed);
+                }
+            }
+            Poll::Ready(Some(Err(error))) => {
+                if let Some(hook) = self.on_end.take() {
+                    let found = NetError::find(error).cloned();
+                    let net_error =
+                        found.unwrap_or_else(|| NetError::new("net::ERR_FAILED", -2, &self.url));
+                    hook(BodyEnd::Failed(&net_error));
+                }
+            }
+            _ => {}
+        }
+        next
+    }
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        if let Some(hook) = self.on_end.take() {
+            hook(BodyEnd::Aborted);
+        }
+    }
 }

@@ -92,6 +92,14 @@ async fn every_event_in_order_across_a_redirect() {
     let log = record_everything(&s);
     let response = s.fetch(get(origin.url("/start").as_str())).await.unwrap();
     assert_eq!(response.url().path(), "/end");
+    // `completed` waits for the body.
+    assert!(
+        !log.lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.starts_with("completed"))
+    );
+    response.text().await.unwrap();
     let log = log.lock().unwrap().clone();
     let id = log[0].split(' ').nth(1).unwrap().to_owned();
     let expected: Vec<String> = [
@@ -129,7 +137,12 @@ async fn details_carry_electrons_fields() {
     s.web_request().on_before_redirect(None, Some(keep(&seen)));
     s.web_request().on_completed(None, Some(keep(&seen)));
     s.web_request().on_send_headers(None, Some(keep(&seen)));
-    s.fetch(get(origin.url("/start").as_str())).await.unwrap();
+    s.fetch(get(origin.url("/start").as_str()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let seen = seen.lock().unwrap();
     let sent = &seen[0];
     assert_eq!(sent.method, "GET");
@@ -254,7 +267,8 @@ async fn filters_select_urls_and_types() {
         Some(move |d: Details| seen.lock().unwrap().push(d.url.path().to_owned())),
     );
     for path in ["/a", "/skip-me", "/b"] {
-        s.fetch(get(origin.url(path).as_str())).await.unwrap();
+        let response = s.fetch(get(origin.url(path).as_str())).await.unwrap();
+        response.text().await.unwrap();
     }
     assert_eq!(log.lock().unwrap().as_slice(), ["/a", "/b"]);
 
@@ -298,4 +312,48 @@ async fn listeners_that_hang_or_panic_cannot_hold_the_request() {
     );
     let response = s.fetch(get(origin.url("/").as_str())).await.unwrap();
     assert_eq!(response.text().await.unwrap(), "went through");
+}
+
+#[tokio::test]
+async fn a_body_cut_short_or_dropped_ends_in_error_occurred() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            tokio::spawn(async move {
+                let mut buffer = [0; 4096];
+                let _ = socket.read(&mut buffer).await;
+                // 100 bytes promised, 10 sent, then the connection closes.
+                let _ = socket
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
+                    .await;
+            });
+        }
+    });
+    let dir = TempDir::new("web-request-cut");
+    let s = Sessions::new(dir.path())
+        .from_partition("cut", SessionOptions::default().cache(false))
+        .unwrap();
+    let errors: Log = Arc::default();
+    let log = Arc::clone(&errors);
+    s.web_request().on_error_occurred(
+        None,
+        Some(move |d: Details| log.lock().unwrap().push(d.error.unwrap())),
+    );
+    let url = format!("http://127.0.0.1:{port}/cut");
+    let response = s.fetch(get(&url)).await.unwrap();
+    let error = response.bytes().await.unwrap_err();
+    let net_error = netsession::NetError::find(&error).expect("a NetError inside");
+    assert_eq!(net_error.name(), "net::ERR_CONTENT_LENGTH_MISMATCH");
+    assert_eq!(net_error.code(), -354);
+
+    // Dropped before its end: Chromium's ERR_ABORTED.
+    let response = s.fetch(get(&url)).await.unwrap();
+    drop(response);
+    assert_eq!(
+        errors.lock().unwrap().as_slice(),
+        ["net::ERR_CONTENT_LENGTH_MISMATCH", "net::ERR_ABORTED"]
+    );
 }
