@@ -73,7 +73,7 @@ pub use net_error::NetError;
 pub use proc::{ProcFuture, VerifyProc, VerifyRequest};
 pub use status::CertStatus;
 pub use verifier::{
-    CertVerifier, CertVerifierBuilder, DEFAULT_CACHE_CAPACITY, Roots, Verification,
+    CertVerifier, CertVerifierBuilder, DEFAULT_CACHE_CAPACITY, Observer, Roots, Verification,
 };
 
 /// Rustls, at exactly the version the verifier implements (reqwest's).

@@ -131,6 +131,7 @@ impl CertVerifierBuilder {
                 time: self.time,
                 proc: RwLock::new(ProcSlot::default()),
                 cache: Mutex::new(Cache::new(self.cache_capacity)),
+                observer: RwLock::new(None),
             }),
         })
     }
@@ -209,6 +210,7 @@ impl CertVerifier {
                 time: None,
                 proc: RwLock::new(ProcSlot::default()),
                 cache: Mutex::new(Cache::new(DEFAULT_CACHE_CAPACITY)),
+                observer: RwLock::new(None),
             }),
         }
     }
@@ -237,6 +239,16 @@ impl CertVerifier {
         slot.generation = slot.generation.wrapping_add(1);
         drop(slot);
         self.inner.cache().clear();
+    }
+
+    /// Sets (or, with `None`, removes) the observer of the verifications TLS handshakes ask
+    /// for. Clones of this verifier share it.
+    pub fn set_observer(&self, observer: Option<Observer>) {
+        *self
+            .inner
+            .observer
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = observer;
     }
 
     /// The verify proc in force, if any (a new verifier for the same session keeps it).
@@ -438,6 +450,15 @@ impl ServerCertVerifier for CertVerifier {
         let now = self.inner.time.unwrap_or(now);
         let verification =
             block_on(self.run(&hostname, server_name, end_entity, intermediates, now));
+        let observer = self
+            .inner
+            .observer
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(observer) = observer {
+            observer(&verification);
+        }
         match verification.into_result() {
             Ok(()) => Ok(ServerCertVerified::assertion()),
             Err(error) => Err(rustls::Error::InvalidCertificate(
@@ -488,7 +509,12 @@ struct Inner {
     time: Option<UnixTime>,
     proc: RwLock<ProcSlot>,
     cache: Mutex<Cache>,
+    observer: RwLock<Option<Observer>>,
 }
+
+/// Sees every verification a TLS handshake asks for (the facade writes them to its NetLog as
+/// `CERT_VERIFIER_JOB` events).
+pub type Observer = Arc<dyn Fn(&Verification) + Send + Sync>;
 
 #[derive(Default)]
 struct ProcSlot {

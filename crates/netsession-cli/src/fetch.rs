@@ -41,7 +41,8 @@ Examples:
   netsession --data-dir /tmp/app --partition persist:work fetch https://example.com/login -X POST -d 'user=ada' -H 'Accept: text/html'
   netsession fetch --proxy-rules 'http=proxy.corp:3128' --proxy-bypass '<local>' http://example.com/
   netsession fetch --latency 300 --download-bps 50000 -o page.html https://example.com/
-  netsession fetch --ca corp-root.pem https://intranet.corp/";
+  netsession fetch --ca corp-root.pem https://intranet.corp/
+  netsession fetch --netlog request.json https://example.com/   (open it in Chromium's netlog viewer)";
 
 #[derive(Debug, Args)]
 pub(crate) struct Fetch {
@@ -105,6 +106,18 @@ pub(crate) struct Fetch {
     /// trusted.
     #[arg(long, value_name = "FILE")]
     ca: Vec<PathBuf>,
+    /// Write Chromium's NetLog JSON of the request to FILE (loads in Chromium's netlog viewer).
+    #[arg(long, value_name = "FILE")]
+    netlog: Option<PathBuf>,
+    /// What the NetLog records: `default` (no cookies or credentials), `includeSensitive` or
+    /// `everything`.
+    #[arg(
+        long,
+        value_name = "MODE",
+        default_value = "default",
+        requires = "netlog"
+    )]
+    netlog_capture_mode: String,
 }
 
 /// The request and the session settings, checked before anything is sent.
@@ -129,9 +142,27 @@ pub(crate) fn run(global: &Global, args: &Fetch) -> Result<(), Failure> {
                 netsession::Error::InvalidPartition(_) => Failure::Config(chain(&e)),
                 _ => Failure::Refused(chain(&e)),
             })?;
+        if let Some(path) = &args.netlog {
+            let capture_mode = args
+                .netlog_capture_mode
+                .parse()
+                .map_err(|e: netsession::net_log::NetLogError| Failure::Config(e.to_string()))?;
+            let options = netsession::net_log::NetLogOptions {
+                capture_mode,
+                max_file_size: None,
+            };
+            session
+                .net_log()
+                .start_logging(path, options)
+                .map_err(|e| Failure::Refused(format!("cannot write {}: {e}", path.display())))?;
+        }
         let result = fetch(&session, args, plan).await;
         // Commit even after a failure: a redirect or an error page may have set cookies.
         let flushed = flush(&session).await;
+        if args.netlog.is_some() {
+            // The log ends properly whatever happened to the request.
+            let _ = session.net_log().stop_logging().await;
+        }
         result.and(flushed)
     })
 }

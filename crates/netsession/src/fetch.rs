@@ -27,6 +27,8 @@ use std::pin::Pin;
 
 use crate::auth::{self, AuthEntry, AuthInfo, Credentials, LoginRequest};
 use crate::auth_scheme;
+use crate::logging::RequestLog;
+use crate::net_log::{EventType, Params, Phase};
 use crate::protocol::{ProtocolBody, ProtocolRequest};
 use crate::session::Session;
 use crate::transport::{self, BodyEnd};
@@ -170,38 +172,52 @@ impl Session {
             let web = self.web_request();
             let mut watch = (!web.is_idle())
                 .then(|| Details::new(web.next_id(), request.url(), request.method().as_str()));
-            let result = self.hops(request, handlers, &mut watch).await;
-            let Some(mut details) = watch else {
-                return result;
-            };
-            match result {
-                Ok(response) => {
-                    details.from_cache = Some(from_cache(&response));
-                    describe_response(&mut details, &response);
-                    web.response_started(&details);
-                    // `onCompleted` when the body has been read; `onErrorOccurred` if it
-                    // fails or is dropped first.
-                    let session = self.clone();
-                    Ok(transport::watch_body(response, move |end| {
-                        let web = session.web_request();
-                        details.error = Some(match end {
-                            BodyEnd::Completed => "net::OK".to_owned(),
-                            BodyEnd::Failed(error) => error.name().to_owned(),
-                            BodyEnd::Aborted => "net::ERR_ABORTED".to_owned(),
-                        });
-                        if matches!(end, BodyEnd::Completed) {
-                            web.completed(&details.at_now());
-                        } else {
-                            web.error_occurred(&details.at_now());
-                        }
-                    }))
-                }
+            let log = RequestLog::start(self.net_log(), request.url(), request.method().as_str());
+            let result = self.hops(request, handlers, &mut watch, &log).await;
+            let response = match result {
+                Ok(response) => response,
                 Err(error) => {
-                    details.error = Some(error.name().to_owned());
-                    web.error_occurred(&details);
-                    Err(error)
+                    if let Some(details) = &mut watch {
+                        details.error = Some(error.name().to_owned());
+                        web.error_occurred(details);
+                    }
+                    log.event(
+                        EventType::Failed,
+                        Phase::None,
+                        Some(Params::net_error(error.code())),
+                    );
+                    log.end(EventType::RequestAlive, error.code());
+                    return Err(error);
                 }
+            };
+            if watch.is_none() && !log.is_on() {
+                return Ok(response);
             }
+            if let Some(details) = &mut watch {
+                details.from_cache = Some(from_cache(&response));
+                describe_response(details, &response);
+                web.response_started(details);
+            }
+            // `onCompleted` and the end of `REQUEST_ALIVE` when the body has been read;
+            // `onErrorOccurred` if it fails or is dropped first.
+            let session = self.clone();
+            Ok(transport::watch_body(response, move |end| {
+                let (name, code) = match end {
+                    BodyEnd::Completed => ("net::OK", 0),
+                    BodyEnd::Failed(error) => (error.name(), error.code()),
+                    BodyEnd::Aborted => ("net::ERR_ABORTED", -3),
+                };
+                log.end(EventType::RequestAlive, code);
+                if let Some(mut details) = watch {
+                    let web = session.web_request();
+                    details.error = Some(name.to_owned());
+                    if code == 0 {
+                        web.completed(&details.at_now());
+                    } else {
+                        web.error_occurred(&details.at_now());
+                    }
+                }
+            }))
         })
     }
 
@@ -211,12 +227,20 @@ impl Session {
         request: reqwest::Request,
         handlers: bool,
         watch: &mut Option<Details>,
+        log: &RequestLog,
     ) -> Result<reqwest::Response, NetError> {
         let web = self.web_request();
         let mut request = request;
         let mut redirects = 0;
         loop {
             let url = request.url().clone();
+            log.begin_with(EventType::UrlRequestStartJob, |_| {
+                Params::new()
+                    .string("url", url.as_str())
+                    .string("method", request.method().as_str())
+                    .int("load_flags", 0)
+            });
+            log.end(EventType::UrlRequestStartJob, 0);
             if let Some(details) = watch.as_mut() {
                 details.url = url.clone();
                 details.method = request.method().as_str().to_owned();
@@ -254,7 +278,7 @@ impl Session {
             } else if !matches!(url.scheme(), "http" | "https") {
                 return Err(NetError::new("net::ERR_UNKNOWN_URL_SCHEME", -302, &url));
             } else {
-                self.add_headers(&mut request);
+                self.add_headers(&mut request, log);
                 if let Some(details) = watch.as_mut() {
                     details.request_headers = Some(request.headers().clone());
                     let answer = web.before_send_headers(details).await;
@@ -270,9 +294,16 @@ impl Session {
                 }
                 let follow_up = request.try_clone();
                 let cache = self.http_cache();
-                let mut response = cache
-                    .execute_with(request, |request| self.authenticated(request))
-                    .await?;
+                log.event(EventType::HttpCacheOpenOrCreateEntry, Phase::Begin, None);
+                let cached = cache
+                    .execute_with(request, |request| self.authenticated(request, log))
+                    .await;
+                log.end(
+                    EventType::HttpCacheOpenOrCreateEntry,
+                    cached.as_ref().err().map_or(0, NetError::code),
+                );
+                let mut response = cached?;
+                log_cache_use(log, &response);
                 if let Some(details) = watch.as_mut() {
                     describe_response(details, &response);
                     let answer = web.headers_received(details).await;
@@ -291,11 +322,22 @@ impl Session {
                 for value in response.headers().get_all(SET_COOKIE) {
                     if let Ok(line) = value.to_str() {
                         // A cookie the jar refuses is dropped, as a browser drops it.
-                        let _ = self.cookies().store(&url, line);
+                        let stored = self.cookies().store(&url, line);
+                        if log.is_on() {
+                            let name = line.split(['=', ';']).next().unwrap_or_default().trim();
+                            let status = match &stored {
+                                Ok(()) => "INCLUDE".to_owned(),
+                                Err(error) => format!("EXCLUDE: {error}"),
+                            };
+                            log.cookie("store", name, line, &status);
+                        }
                     }
                 }
                 match next_hop(&response, follow_up) {
                     Some(next) => {
+                        log.event_with(EventType::UrlRequestRedirected, Phase::None, |_| {
+                            Params::new().string("location", next.url().as_str())
+                        });
                         if let Some(details) = watch.as_mut() {
                             describe_response(details, &response);
                             details.from_cache = Some(from_cache(&response));
@@ -419,7 +461,7 @@ impl Session {
 
     /// The headers the session adds: its user agent and `Accept-Language` unless the request
     /// sets them, and its cookies for the URL.
-    fn add_headers(&self, request: &mut reqwest::Request) {
+    fn add_headers(&self, request: &mut reqwest::Request, log: &RequestLog) {
         let url = request.url().clone();
         let headers = request.headers_mut();
         if !headers.contains_key(USER_AGENT) {
@@ -440,6 +482,12 @@ impl Session {
             .cookies()
             .cookie_header(&url, netsession_cookies::SameSiteContext::SameSite);
         if !cookies.is_empty() {
+            if log.is_on() {
+                for pair in cookies.split("; ") {
+                    let name = pair.split('=').next().unwrap_or_default();
+                    log.cookie("send", name, pair, "INCLUDE");
+                }
+            }
             if let Ok(value) = HeaderValue::from_str(&cookies) {
                 headers.insert(COOKIE, value);
             }
@@ -452,6 +500,7 @@ impl Session {
     async fn authenticated(
         &self,
         request: reqwest::Request,
+        log: &RequestLog,
     ) -> Result<reqwest::Response, NetError> {
         let mut request = request;
         let url = request.url().clone();
@@ -475,7 +524,7 @@ impl Session {
         let mut proxy_rounds = 0;
         for _ in 0..MAX_AUTH_ROUNDS {
             let retry = request.try_clone();
-            let response = match self.transport(request).await {
+            let response = match self.transport(request, log).await {
                 Ok(response) => response,
                 Err(error) => {
                     // A tunnel the proxy refused with 407: its challenge is not visible.
@@ -572,7 +621,7 @@ impl Session {
             sent = Some(entry);
             request = retry;
         }
-        self.transport(request).await
+        self.transport(request, log).await
     }
 
     /// Asks the app's `login` handler, if it has one.
@@ -624,7 +673,11 @@ impl Session {
     }
 
     /// The network: emulation, a connection slot, the proxied clients.
-    async fn transport(&self, request: reqwest::Request) -> Result<reqwest::Response, NetError> {
+    async fn transport(
+        &self,
+        request: reqwest::Request,
+        log: &RequestLog,
+    ) -> Result<reqwest::Response, NetError> {
         let url = request.url().clone();
         let emulation = self.emulation();
         if let Some(emulation) = &emulation {
@@ -643,12 +696,32 @@ impl Session {
                 transport::throttle(&emulation.upload, length as u64).await;
             }
         }
+        if log.is_on() {
+            log.event(EventType::ProxyResolutionService, Phase::Begin, None);
+            let list = self.proxy_resolver().resolve_proxy(&url).await;
+            log.event_with(
+                EventType::ProxyResolutionServiceResolvedProxyList,
+                Phase::None,
+                |_| Params::new().string("pac_string", list.as_str()),
+            );
+            log.end(EventType::ProxyResolutionService, 0);
+            log.event(EventType::HttpTransactionSendRequest, Phase::Begin, None);
+            log.request_headers(request.method().as_str(), &url, request.headers());
+            log.end(EventType::HttpTransactionSendRequest, 0);
+        }
         let permit = self.inner.slots.acquire(&url).await;
-        let response = self
+        log.event(EventType::HttpTransactionReadHeaders, Phase::Begin, None);
+        let sent = self
             .client()
             .execute(request)
             .await
-            .map_err(|error| transport::classify(error, &url))?;
+            .map_err(|error| transport::classify(error, &url));
+        log.end(
+            EventType::HttpTransactionReadHeaders,
+            sent.as_ref().err().map_or(0, NetError::code),
+        );
+        let response = sent?;
+        log.response_headers(&response);
         let download = emulation
             .filter(|e| e.conditions.download_throughput > 0)
             .map(|e| Arc::clone(&e.download));
@@ -742,4 +815,27 @@ fn file_chunks(
             Err(error) => Some((Err(error), None)),
         }
     })
+}
+
+/// What the cache did, as Chromium's cache events.
+fn log_cache_use(log: &RequestLog, response: &reqwest::Response) {
+    use netsession_http_cache::CacheStatus;
+    if !log.is_on() {
+        return;
+    }
+    let status = CacheStatus::of(response);
+    let events: &[EventType] = match status {
+        Some(CacheStatus::Hit) => &[EventType::HttpCacheReadInfo, EventType::HttpCacheReadData],
+        Some(CacheStatus::Stored) => {
+            &[EventType::HttpCacheWriteInfo, EventType::HttpCacheWriteData]
+        }
+        Some(CacheStatus::Revalidated) => {
+            &[EventType::HttpCacheReadData, EventType::HttpCacheWriteInfo]
+        }
+        _ => &[],
+    };
+    for event in events {
+        log.event(*event, Phase::Begin, None);
+        log.end(*event, 0);
+    }
 }

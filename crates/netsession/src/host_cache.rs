@@ -13,6 +13,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+
+use crate::net_log::{EventType, NetLog, Params, Phase, SourceType};
 use tokio::time::Instant;
 
 /// How long a successful lookup is kept (Chromium's one minute).
@@ -21,15 +23,15 @@ const TTL: Duration = Duration::from_secs(60);
 const MAX_ENTRIES: usize = 1_000;
 
 /// The session's DNS cache. Cheap to clone; clones share the cache.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct HostResolver {
     inner: Arc<Inner>,
 }
 
-#[derive(Default)]
 struct Inner {
     entries: Mutex<HashMap<String, Entry>>,
     lookups: AtomicU64,
+    log: NetLog,
 }
 
 struct Entry {
@@ -68,6 +70,18 @@ impl std::error::Error for NameNotResolved {
 }
 
 impl HostResolver {
+    /// An empty cache whose lookups are logged to `log` (`HOST_RESOLVER_MANAGER_JOB`, and
+    /// `HOST_RESOLVER_MANAGER_CACHE_HIT` for answers from the cache).
+    pub(crate) fn new(log: NetLog) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                entries: Mutex::default(),
+                lookups: AtomicU64::new(0),
+                log,
+            }),
+        }
+    }
+
     /// Names cached now (expired ones included until they are looked up again).
     pub fn len(&self) -> usize {
         self.entries().len()
@@ -129,13 +143,45 @@ impl HostResolver {
     /// Resolves `host` (port 0 in the answers; the connector sets the port).
     pub(crate) async fn lookup(&self, host: &str) -> Result<Arc<[SocketAddr]>, NameNotResolved> {
         let host = host.to_ascii_lowercase();
+        let log = &self.inner.log;
+        let source = log
+            .currently_logging()
+            .then(|| log.new_source(SourceType::HostResolverImplJob));
         if let Some(addrs) = self.cached(&host) {
+            if let Some(source) = source {
+                log.add_entry_with(
+                    EventType::HostResolverManagerCacheHit,
+                    Phase::None,
+                    source,
+                    |_| Params::new().string("host", host.as_str()),
+                );
+            }
             return Ok(addrs);
         }
         self.inner.lookups.fetch_add(1, Ordering::Relaxed);
+        if let Some(source) = source {
+            log.add_entry_with(
+                EventType::HostResolverManagerJob,
+                Phase::Begin,
+                source,
+                |_| Params::new().string("host", host.as_str()),
+            );
+        }
         let found = tokio::net::lookup_host((host.as_str(), 0))
             .await
             .map(Iterator::collect::<Arc<[SocketAddr]>>);
+        if let Some(source) = source {
+            log.add_entry_with(
+                EventType::HostResolverManagerJob,
+                Phase::End,
+                source,
+                |_| match &found {
+                    Ok(addrs) if !addrs.is_empty() => Params::new()
+                        .strings("address_list", addrs.iter().map(|a| a.ip().to_string())),
+                    _ => Params::net_error(-105),
+                },
+            );
+        }
         match found {
             Ok(addrs) => {
                 if addrs.is_empty() {

@@ -95,6 +95,8 @@ mod error;
 mod fetch;
 mod host_cache;
 mod identity;
+mod logging;
+pub mod net_log;
 mod permissions;
 mod preloads;
 pub mod protocol;

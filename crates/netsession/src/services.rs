@@ -97,7 +97,12 @@ impl Session {
     pub fn set_certificate_verify_proc(&self, proc: Option<VerifyProc>) -> Result<(), Error> {
         let verifier = self.verifier();
         verifier.set_certificate_verify_proc(proc);
-        let client = pipeline_client(self.proxy_resolver(), &verifier, &self.inner.host_resolver)?;
+        let client = pipeline_client(
+            self.proxy_resolver(),
+            &verifier,
+            &self.inner.host_resolver,
+            self.net_log(),
+        )?;
         self.set_client(client);
         Ok(())
     }
@@ -120,7 +125,13 @@ impl Session {
     pub fn set_certificate_verifier(&self, verifier: CertVerifier) -> Result<(), Error> {
         let old = self.verifier();
         verifier.set_certificate_verify_proc(old.certificate_verify_proc());
-        let client = pipeline_client(self.proxy_resolver(), &verifier, &self.inner.host_resolver)?;
+        verifier.set_observer(Some(crate::logging::cert_observer(self.net_log())));
+        let client = pipeline_client(
+            self.proxy_resolver(),
+            &verifier,
+            &self.inner.host_resolver,
+            self.net_log(),
+        )?;
         *write(&self.inner.verifier) = verifier;
         self.set_client(client);
         Ok(())

@@ -21,6 +21,8 @@ use crate::emulation::{Emulation, NetworkConditions};
 use crate::error::Error;
 use crate::host_cache::HostResolver;
 use crate::identity::{accept_language_header, default_user_agent};
+use crate::logging::{LogConnects, cert_observer};
+use crate::net_log::NetLog;
 use crate::permissions::{
     CheckHandler, Permission, PermissionCheck, PermissionRequest, RequestHandler, request_handler,
 };
@@ -205,6 +207,7 @@ pub(crate) struct Inner {
     pub(crate) will_download: WillDownloadSlot,
     pub(crate) blobs: Mutex<HashMap<String, Bytes>>,
     web_request: WebRequest,
+    net_log: NetLog,
     protocol: Protocol,
     identity: RwLock<Identity>,
     download_path: RwLock<Option<PathBuf>>,
@@ -296,9 +299,11 @@ impl Session {
             (None, true) => Cache::memory(CacheOptions::default()),
         };
         let resolver = ProxyResolver::new(ProxyConfig::default());
+        let net_log = NetLog::new();
         let verifier = CertVerifier::new();
-        let host_resolver = HostResolver::default();
-        let client = pipeline_client(resolver.clone(), &verifier, &host_resolver)?;
+        verifier.set_observer(Some(cert_observer(&net_log)));
+        let host_resolver = HostResolver::new(net_log.clone());
+        let client = pipeline_client(resolver.clone(), &verifier, &host_resolver, &net_log)?;
         let emulation = Arc::new(RwLock::new(None));
         let will_download = WillDownloadSlot::default();
         let inner = Arc::new_cyclic(|session| Inner {
@@ -320,6 +325,7 @@ impl Session {
             will_download,
             blobs: Mutex::default(),
             web_request: WebRequest::default(),
+            net_log,
             protocol: Protocol::default(),
             identity: RwLock::default(),
             download_path: RwLock::default(),
@@ -361,6 +367,11 @@ impl Session {
     /// Electron's `ses.webRequest`.
     pub fn web_request(&self) -> &WebRequest {
         &self.inner.web_request
+    }
+
+    /// Electron's `ses.netLog`.
+    pub fn net_log(&self) -> &NetLog {
+        &self.inner.net_log
     }
 
     /// Electron's `ses.protocol`.
@@ -408,6 +419,7 @@ impl Session {
             resolver.clone(),
             &self.verifier(),
             &self.inner.host_resolver,
+            self.net_log(),
         )?;
         let routes = resolver.snapshot().await;
         *self
@@ -739,14 +751,17 @@ pub(crate) fn pipeline_client(
     resolver: ProxyResolver,
     verifier: &CertVerifier,
     host_resolver: &HostResolver,
+    net_log: &NetLog,
 ) -> Result<ProxiedClient, Error> {
     let tls = verifier.client_config()?;
     let host_resolver = host_resolver.clone();
+    let connects = LogConnects(net_log.clone());
     Ok(ProxiedClient::with_builder(resolver, move || {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .tls_backend_preconfigured(tls.clone())
             .dns_resolver(host_resolver.clone())
+            .connector_layer(connects.clone())
     }))
 }
 

@@ -281,3 +281,140 @@ async fn user_agent_languages_and_latency_are_the_sessions() {
     assert_eq!(request.header("user-agent"), Some("TourBot/1.0"));
     assert_eq!(request.header("accept-language"), Some("en-US,fr;q=0.9"));
 }
+
+/// The viewer's rule for a file cut short: cut at the last `",\n"` and close the list.
+fn repaired(text: &str) -> serde_json::Value {
+    if let Ok(value) = serde_json::from_str(text) {
+        return value;
+    }
+    let cut = text.rfind(",\n").expect("at least one complete event");
+    serde_json::from_str(&format!("{}]}}", &text[..cut])).expect("repaired JSON")
+}
+
+/// `(type name, phase)` of every event, by the file's own constants.
+fn event_names(log: &serde_json::Value) -> Vec<(String, u64)> {
+    let types = log["constants"]["logEventTypes"].as_object().unwrap();
+    log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| {
+            let number = event["type"].as_u64().unwrap();
+            let name = types
+                .iter()
+                .find(|(_, value)| value.as_u64() == Some(number))
+                .map(|(name, _)| name.clone())
+                .unwrap();
+            (name, event["phase"].as_u64().unwrap())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn netlog_writes_a_viewer_loadable_file() {
+    let origin = TestServer::serving("logged").await;
+    let dir = TempDir::new("fetch-netlog");
+    let path = dir.path().join("log.json");
+    let out = fetch(
+        &dir,
+        "mem",
+        &[
+            "--netlog",
+            path.to_str().unwrap(),
+            origin.url("/x").as_str(),
+        ],
+    )
+    .await;
+    assert_success(&out);
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(log["constants"]["logFormatVersion"], 1);
+    let names = event_names(&log);
+    assert_eq!(names.first().unwrap(), &("REQUEST_ALIVE".to_owned(), 1));
+    assert!(
+        names.contains(&("REQUEST_ALIVE".to_owned(), 2)),
+        "{names:?}"
+    );
+    assert!(
+        names
+            .iter()
+            .any(|(name, _)| name == "HTTP_TRANSACTION_READ_RESPONSE_HEADERS")
+    );
+
+    let out = fetch(
+        &dir,
+        "mem",
+        &[
+            "--netlog",
+            path.to_str().unwrap(),
+            "--netlog-capture-mode",
+            "verbose",
+            origin.url("/x").as_str(),
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_netlog_cut_off_by_a_killed_process_still_loads() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // An origin that sends the head and part of the body, then stalls.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut buffer = [0; 4096];
+        let _ = socket.read(&mut buffer).await;
+        socket
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\npartial")
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    });
+    let dir = TempDir::new("fetch-netlog-killed");
+    let path = dir.path().join("log.json");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_netsession"))
+        .args([
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "fetch",
+            "--netlog",
+        ])
+        .arg(&path)
+        .arg(format!("http://127.0.0.1:{port}/stall"))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the response head is in the file, then kill the process mid-request.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let head_logged = text.starts_with("{\"constants\"")
+            && std::panic::catch_unwind(|| event_names(&repaired(&text))).is_ok_and(|names| {
+                names
+                    .iter()
+                    .any(|(name, _)| name == "HTTP_TRANSACTION_READ_RESPONSE_HEADERS")
+            });
+        if head_logged {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no events: {text:.200}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&text).is_err(),
+        "the file is cut"
+    );
+    let names = event_names(&repaired(&text));
+    assert_eq!(names.first().unwrap(), &("REQUEST_ALIVE".to_owned(), 1));
+    // The request never ended.
+    assert!(!names.contains(&("REQUEST_ALIVE".to_owned(), 2)));
+}

@@ -11,6 +11,7 @@
 
 mod emulation;
 mod fetch;
+mod net_log;
 mod partitions;
 mod pipeline;
 mod protocol;
