@@ -62,24 +62,29 @@
 //! | `ses.downloadURL(url, options)` | [`Session::download`] / [`Session::download_with`] |
 //! | `ses.on('will-download')` | [`Session::on_will_download`] |
 //! | `ses.createInterruptedDownload(options)` | [`Session::create_interrupted_download`] |
-//! | `ses.getBlobData(id)` | [`Session::get_blob_data`] (blobs from [`Session::create_blob`]) |
+//! | `ses.getBlobData(id)` | [`Session::get_blob_data`] (blobs from [`Session::create_blob`], also fetchable as `blob:` URLs) |
+//! | `ses.webRequest` | [`Session::web_request`] ([`web_request::WebRequest`]: the eight events, filters, time-outs) |
+//! | `ses.protocol` | [`Session::protocol`] ([`protocol::Protocol`]: `handle`, `unhandle`, `isProtocolHandled`, `register*`/`intercept*`) |
+//! | `ses.netLog` | [`Session::net_log`] ([`net_log::NetLog`]: `startLogging`, `stopLogging`, `currentlyLogging`) |
 //!
 //! # The request pipeline
 //!
-//! [`Session::fetch`] takes each hop of a request through: the user agent and
-//! `Accept-Language`; the session's cookies (attached for the URL with the same-site
+//! [`Session::fetch`] takes each hop of a request through: the `webRequest` listeners
+//! (`on_before_request` may cancel or redirect); the protocol handlers (custom schemes, and
+//! intercepted `http`/`https`) and `blob:` URLs; the user agent and `Accept-Language`; the session's cookies (attached for the URL with the same-site
 //! decision, stored from every response); the HTTP cache (unless the session was created with
 //! `cache: false`); HTTP authentication (Basic and Digest, the auth cache, the login handler,
 //! credentials in the URL); network emulation (offline, latency, upload and download
 //! throughput on tokio's clock); six connections per host, as Chromium; the proxy list with
 //! failover and bad-proxy marking; the host resolver cache; TLS through the session's
 //! certificate verifier and verify proc. Redirects are followed by the session, so each hop
-//! gets all of it. Failures are [`NetError`]s with Chromium's names and codes.
+//! gets all of it, and the session's NetLog records each stage. Failures are [`NetError`]s
+//! with Chromium's names and codes, also when a body fails while it is read
+//! ([`NetError::find`]). Proxies that answer `407` get Basic credentials from the login
+//! handler (`is_proxy` set).
 //!
-//! Not yet on the session (tracked in the project's issues): NTLM and Negotiate
-//! (`allow_ntlm_credentials_for_domains` records the allowlist, but those challenges are not
-//! answered), authentication to proxies (`407`), and the `webRequest`, `protocol` and
-//! `netLog` properties.
+//! Not yet on the session: NTLM and Negotiate (`allow_ntlm_credentials_for_domains` records
+//! the allowlist, but those challenges are not answered), and Digest to proxies.
 //!
 //! # Crates
 //!
