@@ -52,8 +52,17 @@ impl fmt::Display for Error {
                 dir.display()
             ),
             Self::UnknownPermission(name) => write!(f, "unknown permission {name:?}"),
-            Self::DuplicatePreloadId(id) => write!(f, "a preload script with id {id:?} exists"),
-            Self::UnknownPreloadId(id) => write!(f, "no preload script has id {id:?}"),
+            // Electron's messages (`Session::RegisterPreloadScript` and
+            // `UnregisterPreloadScript`).
+            Self::DuplicatePreloadId(id) => {
+                write!(f, "Cannot register preload script with existing ID '{id}'")
+            }
+            Self::UnknownPreloadId(id) => {
+                write!(
+                    f,
+                    "Cannot unregister preload script with non-existing ID '{id}'"
+                )
+            }
             Self::Proxy(error) => error.fmt(f),
             Self::Storage(error) => write!(f, "session storage: {error}"),
             Self::Cookies(error) => write!(f, "cookie jar: {error}"),

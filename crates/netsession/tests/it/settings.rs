@@ -176,10 +176,14 @@ fn preloads() {
         )
         .unwrap();
     assert_eq!(id, "sw");
-    assert!(matches!(
-        s.register_preload_script(PreloadKind::Frame, Some("sw"), "/app/x.js".as_ref()),
-        Err(Error::DuplicatePreloadId(_))
-    ));
+    let duplicate = s
+        .register_preload_script(PreloadKind::Frame, Some("sw"), "/app/x.js".as_ref())
+        .unwrap_err();
+    assert!(matches!(duplicate, Error::DuplicatePreloadId(_)));
+    assert_eq!(
+        duplicate.to_string(),
+        "Cannot register preload script with existing ID 'sw'"
+    );
     let generated = s
         .register_preload_script(PreloadKind::Frame, None, "/app/c.js".as_ref())
         .unwrap();
@@ -189,10 +193,12 @@ fn preloads() {
     let kinds: Vec<_> = s.preload_scripts().iter().map(|p| p.kind).collect();
     assert_eq!(kinds, [PreloadKind::ServiceWorker, PreloadKind::Frame]);
     s.unregister_preload_script("sw").unwrap();
-    assert!(matches!(
-        s.unregister_preload_script("sw"),
-        Err(Error::UnknownPreloadId(_))
-    ));
+    let unknown = s.unregister_preload_script("sw").unwrap_err();
+    assert!(matches!(unknown, Error::UnknownPreloadId(_)));
+    assert_eq!(
+        unknown.to_string(),
+        "Cannot unregister preload script with non-existing ID 'sw'"
+    );
 }
 
 #[test]
