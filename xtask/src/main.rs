@@ -82,9 +82,10 @@ fn ci() -> Result<(), String> {
             ]),
         )?;
     }
+    // Every feature, so that the optional ones (the facade's `ntlm`) are tested too.
     step(
         "tests",
-        cargo().args(["test", "--workspace", "--all-targets"]),
+        cargo().args(["test", "--workspace", "--all-targets", "--all-features"]),
     )?;
     step("doctests", cargo().args(["test", "--workspace", "--doc"]))?;
     step(

@@ -95,6 +95,12 @@ pub(crate) enum Answer {
         challenge: DigestChallenge,
         nonce_count: u32,
     },
+    /// NTLM opens connections, not requests: never sent before being asked.
+    #[cfg_attr(
+        not(feature = "ntlm"),
+        allow(dead_code, reason = "built with the ntlm feature")
+    )]
+    Ntlm,
 }
 
 /// One protection space and the identity that opened it.
@@ -109,11 +115,25 @@ pub(crate) struct AuthEntry {
 }
 
 impl AuthEntry {
+    /// This entry's origin and directory set from `url`.
+    #[cfg_attr(
+        not(feature = "ntlm"),
+        allow(dead_code, reason = "built with the ntlm feature")
+    )]
+    pub(crate) fn for_url(self, url: &Url) -> Self {
+        Self {
+            origin: origin_of(url),
+            directory: directory_of(url.path()).to_owned(),
+            ..self
+        }
+    }
+
     /// The `Authorization` value for `method` and `url` (the next nonce count for Digest).
     pub(crate) fn authorization(&mut self, method: &str, url: &Url) -> String {
         let Credentials { username, password } = &self.credentials;
         match &mut self.answer {
-            Answer::Basic => basic_authorization(username, password),
+            // Never asked for: `preemptive` skips NTLM entries.
+            Answer::Basic | Answer::Ntlm => basic_authorization(username, password),
             Answer::Digest {
                 challenge,
                 nonce_count,
@@ -156,6 +176,7 @@ impl AuthCache {
         let entry = entries
             .iter_mut()
             .filter(|e| e.origin == origin && path.starts_with(&e.directory))
+            .filter(|e| !matches!(e.answer, Answer::Ntlm))
             .max_by_key(|e| e.directory.len())?;
         Some(entry.authorization(method, url))
     }

@@ -586,6 +586,20 @@ impl Session {
             );
             let host = clean_url.host_str().unwrap_or_default();
             let ntlm = self.ntlm_credentials_allowed(host);
+            #[cfg(feature = "ntlm")]
+            if ntlm
+                && crate::ntlm::offered(
+                    response
+                        .headers()
+                        .get_all(WWW_AUTHENTICATE)
+                        .iter()
+                        .filter_map(|v| v.to_str().ok()),
+                )
+            {
+                return self
+                    .ntlm_handshake(response, retry, &clean_url, from_url, log)
+                    .await;
+            }
             let Some(challenged) =
                 auth_scheme::choose_best(&challenges, ntlm).and_then(auth::Challenged::new)
             else {
@@ -622,6 +636,110 @@ impl Session {
             request = retry;
         }
         self.transport(request, log).await
+    }
+
+    /// NTLM's three steps on one connection (see `ntlm.rs`): NEGOTIATE, the server's
+    /// CHALLENGE, AUTHENTICATE. `first` is the `401` that offered NTLM.
+    #[cfg(feature = "ntlm")]
+    async fn ntlm_handshake(
+        &self,
+        first: reqwest::Response,
+        retry: reqwest::Request,
+        url: &Url,
+        from_url: Option<Credentials>,
+        log: &RequestLog,
+    ) -> Result<reqwest::Response, NetError> {
+        use crate::ntlm::{NtlmHandshake, challenge_token};
+        let info = AuthInfo {
+            is_proxy: false,
+            scheme: "ntlm".into(),
+            host: url.host_str().unwrap_or_default().to_owned(),
+            port: url.port_or_known_default().unwrap_or(0),
+            realm: String::new(),
+        };
+        let identity = match from_url.or_else(|| self.inner.auth_cache.lookup(url, "")) {
+            Some(identity) => Some(identity),
+            None => self.login(url, info).await,
+        };
+        let Some(identity) = identity else {
+            return Ok(first);
+        };
+        let library = |error: crate::ntlm::NtlmError| {
+            NetError::new("net::ERR_UNEXPECTED_SECURITY_LIBRARY_STATUS", -342, url)
+                .with_detail(error)
+        };
+        settle(first).await;
+        // NTLM needs its steps on one connection. The pool hands a connection back a moment
+        // after its body ends; when the next step lands on another one the server starts
+        // over (a bare `NTLM` challenge), and the handshake is tried again.
+        let mut last = None;
+        for attempt in 0..NTLM_ATTEMPTS {
+            let Ok(mut handshake) = NtlmHandshake::new(&identity) else {
+                return Err(NetError::new(
+                    "net::ERR_INVALID_AUTH_CREDENTIALS",
+                    -338,
+                    url,
+                ));
+            };
+            let negotiate = handshake.step(None).map_err(library)?;
+            let mut request = retry
+                .try_clone()
+                .ok_or_else(|| NetError::new("net::ERR_FAILED", -2, url))?;
+            authorize(&mut request, &negotiate);
+            let challenged = self.transport(request, log).await?;
+            if challenged.status() != StatusCode::UNAUTHORIZED {
+                return Ok(challenged);
+            }
+            let Some(challenge) = challenge_token(
+                challenged
+                    .headers()
+                    .get_all(WWW_AUTHENTICATE)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok()),
+            )
+            .map(str::to_owned) else {
+                // No CHALLENGE: the NEGOTIATE reached a connection of its own.
+                settle(challenged).await;
+                continue;
+            };
+            settle(challenged).await;
+            let authenticate = handshake.step(Some(&challenge)).map_err(library)?;
+            let mut request = retry
+                .try_clone()
+                .ok_or_else(|| NetError::new("net::ERR_FAILED", -2, url))?;
+            authorize(&mut request, &authenticate);
+            let response = self.transport(request, log).await?;
+            if response.status() != StatusCode::UNAUTHORIZED {
+                self.inner.auth_cache.store(
+                    AuthEntry {
+                        origin: String::new(),
+                        realm: String::new(),
+                        directory: String::new(),
+                        credentials: identity,
+                        answer: auth::Answer::Ntlm,
+                    }
+                    .for_url(url),
+                );
+                return Ok(response);
+            }
+            // A bare `NTLM` again: a wrong identity, or a step that landed on another
+            // connection. The last try's answer is the request's.
+            if attempt + 1 == NTLM_ATTEMPTS {
+                last = Some(response);
+                break;
+            }
+            settle(response).await;
+        }
+        // Refused: the identity is not kept.
+        self.inner.auth_cache.remove(url, "");
+        match last {
+            Some(response) => Ok(response),
+            None => Err(NetError::new(
+                "net::ERR_INVALID_AUTH_CREDENTIALS",
+                -338,
+                url,
+            )),
+        }
     }
 
     /// Asks the app's `login` handler, if it has one.
@@ -837,5 +955,26 @@ fn log_cache_use(log: &RequestLog, response: &reqwest::Response) {
     for event in events {
         log.event(*event, Phase::Begin, None);
         log.end(*event, 0);
+    }
+}
+
+#[cfg(feature = "ntlm")]
+fn authorize(request: &mut reqwest::Request, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        request.headers_mut().insert(AUTHORIZATION, value);
+    }
+}
+
+/// Tries of an NTLM handshake that lost its connection between steps.
+#[cfg(feature = "ntlm")]
+const NTLM_ATTEMPTS: usize = 3;
+
+/// Reads a `401`'s body to its end and lets the pool take its connection back, so that the
+/// next step of a connection-based handshake can use it.
+#[cfg(feature = "ntlm")]
+async fn settle(response: reqwest::Response) {
+    let _ = response.bytes().await;
+    for _ in 0..8 {
+        tokio::task::yield_now().await;
     }
 }

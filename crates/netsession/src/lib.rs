@@ -83,8 +83,10 @@
 //! ([`NetError::find`]). Proxies that answer `407` get Basic credentials from the login
 //! handler (`is_proxy` set).
 //!
-//! Not yet on the session: NTLM and Negotiate (`allow_ntlm_credentials_for_domains` records
-//! the allowlist, but those challenges are not answered), and Digest to proxies.
+//! NTLM is answered with the `ntlm` cargo feature (through the `sspi` crate, about 150
+//! crates, so it is off by default), for the hosts [`Session::allow_ntlm_credentials_for_domains`]
+//! allows, with the identity from the URL, the auth cache or the login handler (`DOMAIN\user`).
+//! Not on the session: Negotiate (Kerberos), and Digest to proxies.
 //!
 //! # Crates
 //!
@@ -102,6 +104,8 @@ mod host_cache;
 mod identity;
 mod logging;
 pub mod net_log;
+#[cfg(feature = "ntlm")]
+mod ntlm;
 mod permissions;
 mod preloads;
 pub mod protocol;

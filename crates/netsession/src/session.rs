@@ -718,7 +718,11 @@ impl Session {
     }
 
     /// Electron's `allowNTLMCredentialsForDomains`: a comma list of host patterns (`*` any
-    /// text, so `*` alone allows every host) that may receive integrated credentials.
+    /// text, so `*` alone allows every host) that may receive integrated credentials. With
+    /// the `ntlm` feature, these are the hosts whose NTLM challenges the session answers (no
+    /// ambient credentials exist here: the identity comes from the URL, the auth cache or
+    /// the login handler, with `scheme` `ntlm`); elsewhere NTLM is passed over for the
+    /// server's other schemes.
     pub fn allow_ntlm_credentials_for_domains(&self, domains: &str) {
         let patterns = domains
             .split(',')
