@@ -56,6 +56,11 @@ impl Slots {
     }
 }
 
+/// The address a response came from (reqwest's `remote_addr`, kept across the pipeline's
+/// own wrapping of the body): the `ip` of webRequest details.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RemoteAddr(pub(crate) std::net::SocketAddr);
+
 /// Waits as `throttle` asks before `bytes` may pass (upload throughput).
 pub(crate) async fn throttle(limit: &RateLimit, bytes: u64) {
     let wait = limit.reserve(bytes);
@@ -79,6 +84,7 @@ pub(crate) fn meter(
         .extensions()
         .get::<netsession_proxy::Route>()
         .cloned();
+    let remote = response.remote_addr().map(RemoteAddr);
     let body = Metered {
         expected: headers
             .get(reqwest::header::CONTENT_LENGTH)
@@ -104,6 +110,9 @@ pub(crate) fn meter(
     }
     if let Some(route) = route {
         builder = builder.extension(route);
+    }
+    if let Some(remote) = remote {
+        builder = builder.extension(remote);
     }
     match builder.body(reqwest::Body::wrap_stream(body)) {
         Ok(response) => reqwest::Response::from(response),

@@ -158,6 +158,7 @@ async fn details_carry_electrons_fields() {
     assert_eq!(redirect.status_line.as_deref(), Some("HTTP/1.1 302 Found"));
     assert_eq!(redirect.redirect_url.as_ref().unwrap().path(), "/end");
     assert_eq!(redirect.from_cache, Some(false));
+    assert_eq!(redirect.ip.as_deref(), Some("127.0.0.1"));
     let completed = &seen[3];
     assert_eq!(completed.error.as_deref(), Some("net::OK"));
     assert_eq!(completed.status_code, Some(200));
