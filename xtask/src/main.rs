@@ -12,7 +12,7 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 /// Every fuzz target in `fuzz/fuzz_targets/`; `tidy` checks this list is complete.
-const FUZZ_TARGETS: [&str; 8] = [
+const FUZZ_TARGETS: [&str; 10] = [
     "proxy_rules_parse",
     "proxy_list_parse",
     "bypass_parse",
@@ -21,6 +21,8 @@ const FUZZ_TARGETS: [&str; 8] = [
     "cookies_store",
     "http_cache_date",
     "http_cache_entry",
+    "auth_challenges",
+    "match_pattern",
 ];
 
 /// Seconds each fuzz target runs in CI: enough to catch shallow regressions, cheap on 2 cores.

@@ -135,3 +135,55 @@ pub use netsession_proxy as proxy;
 pub use netsession_proxy_rules as proxy_rules;
 pub use netsession_storage as storage;
 pub use reqwest;
+
+/// Invariant checks for fuzzing; not part of the API.
+#[doc(hidden)]
+pub mod fuzz {
+    use crate::auth::{Challenged, Credentials};
+    use crate::auth_scheme::{Scheme, choose_best, parse_challenges};
+    use crate::web_request::MatchPattern;
+
+    /// `WWW-Authenticate` values (one per line) from a server: parsing never panics, the
+    /// chosen challenge is one the session answers, and its answer names its scheme.
+    pub fn auth_challenges(data: &[u8]) {
+        let text = String::from_utf8_lossy(data);
+        let values: Vec<&str> = text.split('\n').collect();
+        let challenges = parse_challenges(values.iter().copied());
+        assert!(challenges.len() <= values.len());
+        let Some(best) = choose_best(&challenges, true) else {
+            return;
+        };
+        assert!(matches!(best.scheme, Scheme::Basic | Scheme::Digest));
+        let Some(challenged) = Challenged::new(best) else {
+            return;
+        };
+        let Ok(url) = url::Url::parse("http://example.test/dir/page?q=1") else {
+            return;
+        };
+        let mut entry = challenged.entry(&url, Credentials::new("us\"er", "pa\\ss"));
+        let answer = entry.authorization("GET", &url);
+        let scheme = if matches!(best.scheme, Scheme::Basic) {
+            "Basic "
+        } else {
+            "Digest "
+        };
+        assert!(answer.starts_with(scheme), "{answer}");
+    }
+
+    /// A match pattern on the first line, a URL on the rest: parsing never panics, a parsed
+    /// pattern prints as written, and `<all_urls>` matches every URL.
+    pub fn match_pattern(data: &[u8]) {
+        let text = String::from_utf8_lossy(data);
+        let (pattern, url) = text.split_once('\n').unwrap_or((&text, ""));
+        let url = url::Url::parse(url).ok();
+        if let Ok(parsed) = MatchPattern::parse(pattern) {
+            assert_eq!(parsed.as_str(), pattern);
+            if let Some(url) = &url {
+                let matched = parsed.matches(url);
+                if pattern == "<all_urls>" {
+                    assert!(matched);
+                }
+            }
+        }
+    }
+}
