@@ -393,7 +393,7 @@ impl Session {
         };
         let answer = handler(protocol_request).await;
         if let Some(code) = answer.error {
-            let name = netsession_cert_verify::NetError::from_code(code).name();
+            let name = crate::net_log::net_error_name(code);
             return Err(NetError::new(name, code, url));
         }
         let body = match answer.body {

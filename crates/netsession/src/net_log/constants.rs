@@ -49,6 +49,28 @@ impl Tables {
             .map(|&(_, value)| value)
     }
 
+    /// Chromium's name of a net error code (`net::ERR_ACCESS_DENIED` for -10), from the
+    /// vendored `netError` table (every code Chromium 156 knows); `net::OK` for 0 and
+    /// `net::ERR_<unknown>` for a code it does not know, as `net::ErrorToString` prints them.
+    pub(crate) fn net_error_name(code: i32) -> &'static str {
+        static NAMES: OnceLock<Vec<(i64, String)>> = OnceLock::new();
+        if code == 0 {
+            return "net::OK";
+        }
+        let names = NAMES.get_or_init(|| {
+            Self::get()
+                .entries("netError")
+                .unwrap_or_default()
+                .iter()
+                .map(|(name, value)| (*value, format!("net::{name}")))
+                .collect()
+        });
+        names
+            .iter()
+            .find(|(value, _)| *value == i64::from(code))
+            .map_or("net::ERR_<unknown>", |(_, name)| name.as_str())
+    }
+
     /// The entries of the table `key`.
     pub(crate) fn entries(&self, key: &str) -> Option<&[(String, i64)]> {
         self.tables

@@ -109,6 +109,12 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 pub use constants::{EventType, Phase, SourceType};
+
+/// Chromium's name of a net error code (`net::ERR_ACCESS_DENIED` for -10), from the vendored
+/// table of every code Chromium knows.
+pub(crate) fn net_error_name(code: i32) -> &'static str {
+    Tables::net_error_name(code)
+}
 pub use params::{Params, elide_header_value, request_headers_params, response_headers_params};
 
 use constants::Tables;

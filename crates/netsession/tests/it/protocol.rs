@@ -45,6 +45,7 @@ async fn handle_serves_every_body_kind() {
                         Ok(Bytes::from_static(b"two")),
                     ])),
                     "/url" => ProtocolResponse::url(network),
+                    "/refused" => ProtocolResponse::error(-20),
                     _ => ProtocolResponse::error(-6),
                 }
             }
@@ -71,6 +72,8 @@ async fn handle_serves_every_body_kind() {
     let network = fetch(&s, "app://host/url").await.unwrap();
     assert_eq!(network.text().await.unwrap(), "from the network");
 
+    let error = fetch(&s, "app://host/refused").await.unwrap_err();
+    assert_eq!(error.name(), "net::ERR_BLOCKED_BY_CLIENT");
     let error = fetch(&s, "app://host/missing").await.unwrap_err();
     assert_eq!(error.name(), "net::ERR_FILE_NOT_FOUND");
     assert_eq!(error.code(), -6);
