@@ -100,6 +100,7 @@ mod download;
 mod emulation;
 mod error;
 mod fetch;
+mod glob;
 mod host_cache;
 mod identity;
 mod logging;

@@ -371,52 +371,6 @@ impl Protocol {
         )
     }
 
-    /// `registerStringProtocol`: the handler answers text.
-    pub fn register_string_protocol<F, Fut>(&self, scheme: &str, handler_fn: F) -> bool
-    where
-        F: Fn(ProtocolRequest) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = String> + Send + 'static,
-    {
-        self.register_protocol(scheme, handler_fn)
-    }
-
-    /// `registerBufferProtocol`: the handler answers bytes.
-    pub fn register_buffer_protocol<F, Fut>(&self, scheme: &str, handler_fn: F) -> bool
-    where
-        F: Fn(ProtocolRequest) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Bytes> + Send + 'static,
-    {
-        self.register_protocol(scheme, handler_fn)
-    }
-
-    /// `registerFileProtocol`: the handler answers a file path.
-    pub fn register_file_protocol<F, Fut>(&self, scheme: &str, handler_fn: F) -> bool
-    where
-        F: Fn(ProtocolRequest) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = PathBuf> + Send + 'static,
-    {
-        self.register_protocol(scheme, handler_fn)
-    }
-
-    /// `registerHttpProtocol`: the handler answers a URL the session fetches.
-    pub fn register_http_protocol<F, Fut>(&self, scheme: &str, handler_fn: F) -> bool
-    where
-        F: Fn(ProtocolRequest) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Url> + Send + 'static,
-    {
-        self.register_protocol(scheme, handler_fn)
-    }
-
-    /// `registerStreamProtocol`: the handler answers a stream (build it with
-    /// [`ProtocolResponse::stream`] to set the status and headers too).
-    pub fn register_stream_protocol<F, Fut>(&self, scheme: &str, handler_fn: F) -> bool
-    where
-        F: Fn(ProtocolRequest) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ProtocolResponse> + Send + 'static,
-    {
-        self.register_protocol(scheme, handler_fn)
-    }
-
     /// `unregisterProtocol`: `false` when the scheme was not registered.
     pub fn unregister_protocol(&self, scheme: &str) -> bool {
         self.remove_kind(scheme, Kind::Registered)
@@ -440,51 +394,6 @@ impl Protocol {
             Kind::Intercepted,
             handler(handler_fn),
         )
-    }
-
-    /// `interceptStringProtocol`.
-    pub fn intercept_string_protocol<F, Fut>(&self, scheme: &str, handler_fn: F) -> bool
-    where
-        F: Fn(ProtocolRequest) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = String> + Send + 'static,
-    {
-        self.intercept_protocol(scheme, handler_fn)
-    }
-
-    /// `interceptBufferProtocol`.
-    pub fn intercept_buffer_protocol<F, Fut>(&self, scheme: &str, handler_fn: F) -> bool
-    where
-        F: Fn(ProtocolRequest) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Bytes> + Send + 'static,
-    {
-        self.intercept_protocol(scheme, handler_fn)
-    }
-
-    /// `interceptFileProtocol`.
-    pub fn intercept_file_protocol<F, Fut>(&self, scheme: &str, handler_fn: F) -> bool
-    where
-        F: Fn(ProtocolRequest) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = PathBuf> + Send + 'static,
-    {
-        self.intercept_protocol(scheme, handler_fn)
-    }
-
-    /// `interceptHttpProtocol`.
-    pub fn intercept_http_protocol<F, Fut>(&self, scheme: &str, handler_fn: F) -> bool
-    where
-        F: Fn(ProtocolRequest) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Url> + Send + 'static,
-    {
-        self.intercept_protocol(scheme, handler_fn)
-    }
-
-    /// `interceptStreamProtocol`.
-    pub fn intercept_stream_protocol<F, Fut>(&self, scheme: &str, handler_fn: F) -> bool
-    where
-        F: Fn(ProtocolRequest) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ProtocolResponse> + Send + 'static,
-    {
-        self.intercept_protocol(scheme, handler_fn)
     }
 
     /// `uninterceptProtocol`: `false` when the scheme was not intercepted.
@@ -541,6 +450,43 @@ impl Protocol {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// The typed members of the deprecated family: the same table as `register_protocol` and
+/// `intercept_protocol`, with a handler answering one kind of body.
+macro_rules! typed_handlers {
+    ($($register:ident, $intercept:ident => $output:ty, $electron:literal, $what:literal;)*) => {
+        impl Protocol {
+            $(
+                #[doc = concat!("`register", $electron, "Protocol`: the handler answers ", $what, ".")]
+                pub fn $register<F, Fut>(&self, scheme: &str, handler_fn: F) -> bool
+                where
+                    F: Fn(ProtocolRequest) -> Fut + Send + Sync + 'static,
+                    Fut: Future<Output = $output> + Send + 'static,
+                {
+                    self.register_protocol(scheme, handler_fn)
+                }
+
+                #[doc = concat!("`intercept", $electron, "Protocol`: the handler answers ", $what, ".")]
+                pub fn $intercept<F, Fut>(&self, scheme: &str, handler_fn: F) -> bool
+                where
+                    F: Fn(ProtocolRequest) -> Fut + Send + Sync + 'static,
+                    Fut: Future<Output = $output> + Send + 'static,
+                {
+                    self.intercept_protocol(scheme, handler_fn)
+                }
+            )*
+        }
+    };
+}
+
+typed_handlers! {
+    register_string_protocol, intercept_string_protocol => String, "String", "text";
+    register_buffer_protocol, intercept_buffer_protocol => Bytes, "Buffer", "bytes";
+    register_file_protocol, intercept_file_protocol => PathBuf, "File", "a file path";
+    register_http_protocol, intercept_http_protocol => Url, "Http", "a URL the session fetches";
+    register_stream_protocol, intercept_stream_protocol => ProtocolResponse, "Stream",
+        "a response (build it with [`ProtocolResponse::stream`])";
 }
 
 /// A handler serving files under `root`: the URL's path, percent-decoded, names a file

@@ -12,7 +12,7 @@ use netsession_http_cache::Cache;
 use crate::auth::{Credentials, LoginHandler, LoginRequest, login_handler};
 use crate::error::Error;
 use crate::host_cache::HostResolver;
-use crate::session::{Session, pipeline_client};
+use crate::session::Session;
 
 impl Session {
     /// The session's HTTP cache (disabled when the session was created with
@@ -97,13 +97,7 @@ impl Session {
     pub fn set_certificate_verify_proc(&self, proc: Option<VerifyProc>) -> Result<(), Error> {
         let verifier = self.verifier();
         verifier.set_certificate_verify_proc(proc);
-        let client = pipeline_client(
-            self.proxy_resolver(),
-            &verifier,
-            &self.inner.host_resolver,
-            self.net_log(),
-        )?;
-        self.set_client(client);
+        self.set_client(self.clients_for(self.proxy_resolver(), &verifier)?);
         Ok(())
     }
 
@@ -126,12 +120,7 @@ impl Session {
         let old = self.verifier();
         verifier.set_certificate_verify_proc(old.certificate_verify_proc());
         verifier.set_observer(Some(crate::logging::cert_observer(self.net_log())));
-        let client = pipeline_client(
-            self.proxy_resolver(),
-            &verifier,
-            &self.inner.host_resolver,
-            self.net_log(),
-        )?;
+        let client = self.clients_for(self.proxy_resolver(), &verifier)?;
         *write(&self.inner.verifier) = verifier;
         self.set_client(client);
         Ok(())

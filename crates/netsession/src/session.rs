@@ -415,12 +415,7 @@ impl Session {
     /// refused earlier, when the config is built with `ProxyConfig::from_electron`).
     pub async fn set_proxy(&self, config: ProxyConfig) -> Result<(), Error> {
         let resolver = ProxyResolver::new(config);
-        let client = pipeline_client(
-            resolver.clone(),
-            &self.verifier(),
-            &self.inner.host_resolver,
-            self.net_log(),
-        )?;
+        let client = self.clients_for(resolver.clone(), &self.verifier())?;
         let routes = resolver.snapshot().await;
         *self
             .inner
@@ -460,6 +455,21 @@ impl Session {
     /// finish on the connections they hold).
     pub async fn close_all_connections(&self) {
         self.client().close_all_connections();
+    }
+
+    /// New pipeline clients for `resolver` and `verifier`, with the session's host cache and
+    /// NetLog.
+    pub(crate) fn clients_for(
+        &self,
+        resolver: ProxyResolver,
+        verifier: &CertVerifier,
+    ) -> Result<ProxiedClient, Error> {
+        pipeline_client(
+            resolver,
+            verifier,
+            &self.inner.host_resolver,
+            self.net_log(),
+        )
     }
 
     /// Replaces the pipeline's clients (a new verifier).
@@ -744,7 +754,7 @@ impl Session {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .iter()
-            .any(|pattern| wildcard_match(pattern, &host))
+            .any(|pattern| crate::glob::glob(pattern, &host))
     }
 }
 
@@ -769,52 +779,10 @@ pub(crate) fn pipeline_client(
     }))
 }
 
-/// `*` matches any text (also empty); everything else is literal.
-fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let mut parts = pattern.split('*');
-    let Some(first) = parts.next() else {
-        return false;
-    };
-    let Some(mut rest) = text.strip_prefix(first) else {
-        return false;
-    };
-    let parts: Vec<&str> = parts.collect();
-    let Some((last, middle)) = parts.split_last() else {
-        return rest.is_empty();
-    };
-    for part in middle {
-        match rest.find(part) {
-            Some(at) => rest = rest.get(at + part.len()..).unwrap_or_default(),
-            None => return false,
-        }
-    }
-    rest.ends_with(last)
-}
-
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Error> {
     tokio::task::spawn_blocking(work)
         .await
         .unwrap_or(Err(Error::Cancelled))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wildcard_match;
-
-    #[test]
-    fn ntlm_patterns() {
-        for (pattern, host, expected) in [
-            ("*", "anything.example", true),
-            ("*.corp.example", "wiki.corp.example", true),
-            ("*.corp.example", "corp.example", false),
-            ("intranet", "intranet", true),
-            ("intranet", "intranet2", false),
-            ("a*b*c", "axxbyyc", true),
-            ("a*b*c", "axxbyy", false),
-        ] {
-            assert_eq!(wildcard_match(pattern, host), expected, "{pattern} {host}");
-        }
-    }
 }

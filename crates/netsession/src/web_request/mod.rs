@@ -423,74 +423,57 @@ where
     Arc::new(listener)
 }
 
+/// The eight `on_*` setters: each replaces its event's listener (`None` removes it).
+macro_rules! setters {
+    (
+        answering { $($a_name:ident, $a_slot:ident => $a_answer:ty, $a_doc:literal;)* }
+        notified { $($n_name:ident, $n_slot:ident, $n_doc:literal;)* }
+    ) => {
+        impl WebRequest {
+            $(
+                #[doc = $a_doc]
+                pub fn $a_name<F, Fut>(&self, filter: Option<Filter>, listener: Option<F>)
+                where
+                    F: Fn(Details) -> Fut + Send + Sync + 'static,
+                    Fut: Future<Output = $a_answer> + Send + 'static,
+                {
+                    set(&self.$a_slot, filter, listener.map(answering));
+                }
+            )*
+            $(
+                #[doc = $n_doc]
+                pub fn $n_name<F>(&self, filter: Option<Filter>, listener: Option<F>)
+                where
+                    F: Fn(Details) + Send + Sync + 'static,
+                {
+                    set(&self.$n_slot, filter, listener.map(notified));
+                }
+            )*
+        }
+    };
+}
+
+setters! {
+    answering {
+        on_before_request, before_request => BeforeRequestResponse,
+            "`onBeforeRequest`: may cancel the request or redirect it.";
+        on_before_send_headers, before_send_headers => BeforeSendHeadersResponse,
+            "`onBeforeSendHeaders`: may replace the request headers or cancel.";
+        on_headers_received, headers_received => HeadersReceivedResponse,
+            "`onHeadersReceived`: may replace the response headers and status line, or cancel.";
+    }
+    notified {
+        on_send_headers, send_headers, "`onSendHeaders`: the headers about to be sent.";
+        on_response_started, response_started,
+            "`onResponseStarted`: the response head has arrived; the body follows.";
+        on_before_redirect, before_redirect, "`onBeforeRedirect`: a redirect is about to be followed.";
+        on_completed, completed, "`onCompleted`: the body was read to its end (`error` is `net::OK`).";
+        on_error_occurred, error_occurred,
+            "`onErrorOccurred`: the request failed, or its body failed or was dropped (`error` names why).";
+    }
+}
+
 impl WebRequest {
-    /// `onBeforeRequest`: may cancel the request or redirect it.
-    pub fn on_before_request<F, Fut>(&self, filter: Option<Filter>, listener: Option<F>)
-    where
-        F: Fn(Details) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = BeforeRequestResponse> + Send + 'static,
-    {
-        set(&self.before_request, filter, listener.map(answering));
-    }
-
-    /// `onBeforeSendHeaders`: may replace the request headers or cancel.
-    pub fn on_before_send_headers<F, Fut>(&self, filter: Option<Filter>, listener: Option<F>)
-    where
-        F: Fn(Details) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = BeforeSendHeadersResponse> + Send + 'static,
-    {
-        set(&self.before_send_headers, filter, listener.map(answering));
-    }
-
-    /// `onSendHeaders`: the headers about to be sent.
-    pub fn on_send_headers<F>(&self, filter: Option<Filter>, listener: Option<F>)
-    where
-        F: Fn(Details) + Send + Sync + 'static,
-    {
-        set(&self.send_headers, filter, listener.map(notified));
-    }
-
-    /// `onHeadersReceived`: may replace the response headers and status line, or cancel.
-    pub fn on_headers_received<F, Fut>(&self, filter: Option<Filter>, listener: Option<F>)
-    where
-        F: Fn(Details) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = HeadersReceivedResponse> + Send + 'static,
-    {
-        set(&self.headers_received, filter, listener.map(answering));
-    }
-
-    /// `onResponseStarted`: the first byte of the body is available.
-    pub fn on_response_started<F>(&self, filter: Option<Filter>, listener: Option<F>)
-    where
-        F: Fn(Details) + Send + Sync + 'static,
-    {
-        set(&self.response_started, filter, listener.map(notified));
-    }
-
-    /// `onBeforeRedirect`: a redirect is about to be followed.
-    pub fn on_before_redirect<F>(&self, filter: Option<Filter>, listener: Option<F>)
-    where
-        F: Fn(Details) + Send + Sync + 'static,
-    {
-        set(&self.before_redirect, filter, listener.map(notified));
-    }
-
-    /// `onCompleted`: the request finished (`error` is `net::OK`).
-    pub fn on_completed<F>(&self, filter: Option<Filter>, listener: Option<F>)
-    where
-        F: Fn(Details) + Send + Sync + 'static,
-    {
-        set(&self.completed, filter, listener.map(notified));
-    }
-
-    /// `onErrorOccurred`: the request failed (`error` names why).
-    pub fn on_error_occurred<F>(&self, filter: Option<Filter>, listener: Option<F>)
-    where
-        F: Fn(Details) + Send + Sync + 'static,
-    {
-        set(&self.error_occurred, filter, listener.map(notified));
-    }
-
     /// How long an answering listener is waited for before the request goes on unchanged
     /// (default ten seconds).
     pub fn set_listener_timeout(&self, timeout: Duration) {

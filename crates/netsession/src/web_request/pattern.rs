@@ -184,7 +184,7 @@ impl MatchPattern {
             Some(query) => format!("{}?{query}", url.path()),
             None => url.path().to_owned(),
         };
-        glob(path, &target)
+        crate::glob::glob(path, &target)
     }
 
     /// The pattern as written.
@@ -215,28 +215,6 @@ fn split_port(authority: &str) -> Option<(&str, Option<u16>)> {
         return Some((host, None));
     }
     port.parse::<u16>().ok().map(|port| (host, Some(port)))
-}
-
-/// `*` matches any text; everything else literally.
-fn glob(pattern: &str, text: &str) -> bool {
-    let mut parts = pattern.split('*');
-    let Some(first) = parts.next() else {
-        return text.is_empty();
-    };
-    let Some(mut rest) = text.strip_prefix(first) else {
-        return false;
-    };
-    let parts: Vec<&str> = parts.collect();
-    let Some((last, middle)) = parts.split_last() else {
-        return rest.is_empty();
-    };
-    for part in middle {
-        match rest.find(part) {
-            Some(at) => rest = rest.get(at + part.len()..).unwrap_or_default(),
-            None => return false,
-        }
-    }
-    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@ use tokio::time::Instant;
 
 use crate::TempDir;
 
+use crate::get;
+
 #[test]
 fn conditions_are_per_session() {
     let dir = TempDir::new("emulation");
@@ -27,10 +29,6 @@ fn conditions_are_per_session() {
     assert_eq!(b.network_conditions(), None);
     a.disable_network_emulation();
     assert_eq!(a.network_conditions(), None);
-}
-
-fn get(url: &str) -> reqwest::Request {
-    reqwest::Request::new(reqwest::Method::GET, url.parse().unwrap())
 }
 
 // On a paused clock, tokio jumps to the next timer whenever the runtime would wait (also

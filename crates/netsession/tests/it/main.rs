@@ -19,3 +19,17 @@ mod settings;
 mod web_request;
 
 pub(crate) use netsession_test_support::TempDir;
+
+use netsession::{Session, SessionOptions, Sessions};
+
+/// A session of its own registry in `dir`.
+pub(crate) fn session(dir: &TempDir, name: &str) -> Session {
+    Sessions::new(dir.path())
+        .from_partition(name, SessionOptions::default())
+        .unwrap()
+}
+
+/// A `GET` for `url`.
+pub(crate) fn get(url: &str) -> reqwest::Request {
+    reqwest::Request::new(reqwest::Method::GET, url.parse().unwrap())
+}

@@ -7,18 +7,9 @@ use std::io::BufReader;
 use std::path::Path;
 
 use netsession::net_log::{CaptureMode, NetLogOptions};
-use netsession::{Session, SessionOptions, Sessions};
 use netsession_test_support::{Reply, TempDir, TestServer, TlsServer, dead_port};
 
-fn session(dir: &TempDir, name: &str) -> Session {
-    Sessions::new(dir.path())
-        .from_partition(name, SessionOptions::default())
-        .unwrap()
-}
-
-fn get(url: &str) -> reqwest::Request {
-    reqwest::Request::new(reqwest::Method::GET, url.parse().unwrap())
-}
+use crate::{get, session};
 
 fn options(capture_mode: CaptureMode) -> NetLogOptions {
     NetLogOptions {

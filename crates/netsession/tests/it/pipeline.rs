@@ -10,20 +10,12 @@ use md5::Digest as _;
 use netsession::cert_verify::{CertVerifier, VerifyProc};
 use netsession::downloads::{DownloadState, InterruptedDownloadOptions, WillDownload};
 use netsession::http_cache::CacheStatus;
-use netsession::{Credentials, LoginRequest, ProxyConfig, Session, SessionOptions, Sessions};
+use netsession::{Credentials, LoginRequest, ProxyConfig, SessionOptions, Sessions};
 use netsession_test_support::{
     ConnectProxy, Recorded, Reply, Socks5Server, TempDir, TestServer, TlsServer,
 };
 
-fn session(dir: &TempDir, name: &str) -> Session {
-    Sessions::new(dir.path())
-        .from_partition(name, SessionOptions::default())
-        .unwrap()
-}
-
-fn get(url: &str) -> reqwest::Request {
-    reqwest::Request::new(reqwest::Method::GET, url.parse().unwrap())
-}
+use crate::{get, session};
 
 fn trusting(ca_pem: &str) -> CertVerifier {
     CertVerifier::builder()

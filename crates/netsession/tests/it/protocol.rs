@@ -2,15 +2,11 @@
 //! answers, per-session handlers, and a file handler that cannot leave its directory.
 
 use bytes::Bytes;
+use netsession::Session;
 use netsession::protocol::{ProtocolError, ProtocolResponse, serve_directory};
-use netsession::{Session, SessionOptions, Sessions};
 use netsession_test_support::{TempDir, TestServer};
 
-fn session(dir: &TempDir, name: &str) -> Session {
-    Sessions::new(dir.path())
-        .from_partition(name, SessionOptions::default())
-        .unwrap()
-}
+use crate::session;
 
 async fn fetch(s: &Session, url: &str) -> Result<reqwest::Response, netsession::NetError> {
     s.fetch(reqwest::Request::new(

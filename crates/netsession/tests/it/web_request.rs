@@ -12,15 +12,7 @@ use netsession::{Session, SessionOptions, Sessions};
 use netsession_test_support::{Reply, TempDir, TestServer};
 use reqwest::header::{HeaderMap, HeaderValue};
 
-fn session(dir: &TempDir, name: &str) -> Session {
-    Sessions::new(dir.path())
-        .from_partition(name, SessionOptions::default())
-        .unwrap()
-}
-
-fn get(url: &str) -> reqwest::Request {
-    reqwest::Request::new(reqwest::Method::GET, url.parse().unwrap())
-}
+use crate::{get, session};
 
 type Log = Arc<Mutex<Vec<String>>>;
 
