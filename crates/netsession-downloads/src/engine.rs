@@ -168,49 +168,60 @@ async fn attempt(shared: &Arc<Shared>) -> Outcome {
         first,
     } = start_of(shared);
 
+    // A response fetched elsewhere (`adopt`) is the first attempt's.
+    let adopted = shared
+        .adopted
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    let paced_upstream = adopted.is_some();
     // The request, following redirects by hand to record the chain.
     let mut current = url;
     let mut redirects = 0;
-    let response = loop {
-        let mut request = manager.get(&current);
-        for (name, value) in &headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        if offset > 0 {
-            request = request.header(header::RANGE, format!("bytes={offset}-"));
-            if let Some(validator) = &validator {
-                request = request.header(header::IF_RANGE, validator.as_str());
+    let response = if let Some(response) = adopted {
+        response
+    } else {
+        loop {
+            let mut request = manager.get(&current);
+            for (name, value) in &headers {
+                request = request.header(name.as_str(), value.as_str());
             }
-        }
-        let response = tokio::select! {
-            response = request.send() => response,
-            outcome = stopped(&mut control) => return outcome,
-        };
-        let response = match response {
-            Ok(response) => response,
-            Err(error) => return Outcome::Interrupted(reason_for_request_error(&error)),
-        };
-        let location = response
-            .headers()
-            .get(header::LOCATION)
-            .and_then(|l| l.to_str().ok())
-            .map(str::to_owned);
-        match location {
-            Some(location) if response.status().is_redirection() => {
-                redirects += 1;
-                let next = current.join(&location).ok();
-                let Some(next) = next.filter(|n| matches!(n.scheme(), "http" | "https")) else {
-                    return Outcome::Interrupted(InterruptReason::NetworkInvalidRequest);
-                };
-                if redirects > manager.max_redirects {
-                    return Outcome::Interrupted(InterruptReason::NetworkInvalidRequest);
+            if offset > 0 {
+                request = request.header(header::RANGE, format!("bytes={offset}-"));
+                if let Some(validator) = &validator {
+                    request = request.header(header::IF_RANGE, validator.as_str());
                 }
-                if first {
-                    shared.lock().url_chain.push(next.clone());
-                }
-                current = next;
             }
-            _ => break response,
+            let response = tokio::select! {
+                response = request.send() => response,
+                outcome = stopped(&mut control) => return outcome,
+            };
+            let response = match response {
+                Ok(response) => response,
+                Err(error) => return Outcome::Interrupted(reason_for_request_error(&error)),
+            };
+            let location = response
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .map(str::to_owned);
+            match location {
+                Some(location) if response.status().is_redirection() => {
+                    redirects += 1;
+                    let next = current.join(&location).ok();
+                    let Some(next) = next.filter(|n| matches!(n.scheme(), "http" | "https")) else {
+                        return Outcome::Interrupted(InterruptReason::NetworkInvalidRequest);
+                    };
+                    if redirects > manager.max_redirects {
+                        return Outcome::Interrupted(InterruptReason::NetworkInvalidRequest);
+                    }
+                    if first {
+                        shared.lock().url_chain.push(next.clone());
+                    }
+                    current = next;
+                }
+                _ => break response,
+            }
         }
     };
 
@@ -310,7 +321,15 @@ async fn attempt(shared: &Arc<Shared>) -> Outcome {
     shared.emit(DownloadEvent::Updated(DownloadState::Progressing));
 
     let mut writer = Writer::start(file, temp.clone(), offset, manager.before_write.clone());
-    let streamed = stream(shared, response, &mut writer, &mut control, offset, total).await;
+    let streamed = stream(
+        shared,
+        response,
+        &mut writer,
+        &mut control,
+        (offset, total),
+        paced_upstream,
+    )
+    .await;
     let (written, write_error) = writer.finish();
     shared.lock().received = written;
     if let Some(error) = write_error {
@@ -336,8 +355,8 @@ async fn stream(
     mut response: reqwest::Response,
     writer: &mut Writer,
     control: &mut watch::Receiver<Control>,
-    offset: u64,
-    total: Option<u64>,
+    (offset, total): (u64, Option<u64>),
+    paced_upstream: bool,
 ) -> Result<(), Outcome> {
     let manager = &shared.manager;
     let mut received = offset;
@@ -373,7 +392,7 @@ async fn stream(
             }
         };
         let length = bytes.len() as u64;
-        if let Some(throttle) = &manager.throttle {
+        if let Some(throttle) = manager.throttle.as_ref().filter(|_| !paced_upstream) {
             let delay = throttle.reserve(length);
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;

@@ -112,6 +112,9 @@ pub(crate) struct Shared {
     /// `true` while a transfer task runs for the item.
     pub(crate) running: watch::Sender<bool>,
     pub(crate) listeners: Mutex<Vec<mpsc::UnboundedSender<DownloadEvent>>>,
+    /// A response fetched elsewhere that the first attempt takes instead of sending a
+    /// request (`DownloadManager::adopt`); its body is paced by whoever fetched it.
+    pub(crate) adopted: Mutex<Option<reqwest::Response>>,
 }
 
 #[derive(Debug)]

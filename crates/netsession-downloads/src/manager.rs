@@ -352,6 +352,47 @@ impl DownloadManager {
         Ok(item)
     }
 
+    /// Turns a response fetched elsewhere into a download (what a browser does when a
+    /// navigation answers `Content-Disposition: attachment`): `will-download` runs at once
+    /// with the response's headers, then its body is written as a download's. `url_chain`
+    /// is the URL and its redirects, last the response's; a resume after an interruption
+    /// sends its own request to the last URL. The response's body is not paced by this
+    /// manager's throttle (whoever fetched it paced it).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::EmptyUrlChain`], [`Error::UnsupportedScheme`], or [`Error::NoRuntime`].
+    pub fn adopt(
+        &self,
+        response: reqwest::Response,
+        url_chain: Vec<Url>,
+        options: DownloadOptions,
+    ) -> Result<DownloadItem, Error> {
+        let Some(first) = url_chain.first().cloned() else {
+            return Err(Error::EmptyUrlChain);
+        };
+        if let Some(url) = url_chain
+            .iter()
+            .find(|url| !matches!(url.scheme(), "http" | "https"))
+        {
+            return Err(Error::UnsupportedScheme(url.to_string()));
+        }
+        if self.inner.runtime().is_none() {
+            return Err(Error::NoRuntime);
+        }
+        let mut data = ItemData::new(first, options.headers, options.has_user_gesture);
+        data.url_chain = url_chain;
+        data.save_path = options.save_path.map(|path| self.absolute(path));
+        let item = self.register(data);
+        *item
+            .shared
+            .adopted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(response);
+        crate::engine::spawn(&item.shared);
+        Ok(item)
+    }
+
     /// Electron's `createInterruptedDownload`: an `interrupted` item (reason
     /// `USER_SHUTDOWN`, as after a restart) that continues when
     /// [`resume`](DownloadItem::resume) is called. It is announced through `will-download`
@@ -460,6 +501,7 @@ impl DownloadManager {
             control,
             running,
             listeners: Mutex::new(Vec::new()),
+            adopted: Mutex::new(None),
         });
         let mut items = match self.inner.items.lock() {
             Ok(items) => items,

@@ -32,10 +32,20 @@ use crate::net_log::{EventType, Params, Phase};
 use crate::protocol::{ProtocolBody, ProtocolRequest};
 use crate::session::Session;
 use crate::transport::{self, BodyEnd};
-use crate::web_request::{Details, UploadData};
+use crate::web_request::{Details, ResourceType, UploadData};
 
 /// Redirects followed at most, as Chromium (`net::URLRequest::kMaxRedirects`).
 const MAX_REDIRECTS: usize = 20;
+
+/// What [`Session::navigate`] ends in.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Navigation {
+    /// A page: the response, as [`Session::fetch`] returns it.
+    Page(reqwest::Response),
+    /// An attachment: a download, already announced through `will-download`.
+    Download(netsession_downloads::DownloadItem),
+}
 
 /// A failed fetch, with Chromium's net error name and code.
 #[derive(Clone, Debug)]
@@ -157,7 +167,7 @@ impl Session {
     /// `net::ERR_CACHE_MISS` for `only-if-cached`, `net::ERR_TOO_MANY_REDIRECTS`,
     /// `net::ERR_UNKNOWN_URL_SCHEME`, or `net::ERR_FAILED`.
     pub async fn fetch(&self, request: reqwest::Request) -> Result<reqwest::Response, NetError> {
-        self.fetch_with(request, true).await
+        self.fetch_with(request, true, ResourceType::Xhr).await
     }
 
     /// [`Session::fetch`], with or without the protocol handlers (a handler's answer of
@@ -167,11 +177,16 @@ impl Session {
         &self,
         request: reqwest::Request,
         handlers: bool,
+        resource_type: ResourceType,
     ) -> Pin<Box<dyn Future<Output = Result<reqwest::Response, NetError>> + Send + '_>> {
         Box::pin(async move {
             let web = self.web_request();
-            let mut watch = (!web.is_idle())
-                .then(|| Details::new(web.next_id(), request.url(), request.method().as_str()));
+            let mut watch = (!web.is_idle()).then(|| {
+                let mut details =
+                    Details::new(web.next_id(), request.url(), request.method().as_str());
+                details.resource_type = resource_type;
+                details
+            });
             let log = RequestLog::start(self.net_log(), request.url(), request.method().as_str());
             let result = self.hops(request, handlers, &mut watch, &log).await;
             let response = match result {
@@ -403,7 +418,7 @@ impl Session {
                 if let Some(bytes) = request.body().and_then(reqwest::Body::as_bytes) {
                     *forwarded.body_mut() = Some(reqwest::Body::from(bytes.to_vec()));
                 }
-                return self.fetch_with(forwarded, false).await;
+                return self.fetch_with(forwarded, false, ResourceType::Xhr).await;
             }
             ProtocolBody::Empty => reqwest::Body::from(Vec::new()),
             ProtocolBody::Bytes(bytes) => reqwest::Body::from(bytes),
@@ -457,6 +472,45 @@ impl Session {
             headers,
             reqwest::Body::from(data),
         ))
+    }
+
+    /// What a webview does when it loads `request` as a page: the response, unless it
+    /// answers `Content-Disposition: attachment`, which becomes a download (announced
+    /// through `will-download`, saved under the download path) as in Chromium. webRequest
+    /// listeners see it as a `mainFrame` request.
+    ///
+    /// # Errors
+    ///
+    /// As [`Session::fetch`]; `net::ERR_FAILED` when the download cannot start (no Tokio
+    /// runtime).
+    pub async fn navigate(&self, request: reqwest::Request) -> Result<Navigation, NetError> {
+        let first = request.url().clone();
+        let response = self
+            .fetch_with(request, true, ResourceType::MainFrame)
+            .await?;
+        let attachment = response
+            .headers()
+            .get(reqwest::header::CONTENT_DISPOSITION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|kind| kind.trim().eq_ignore_ascii_case("attachment"));
+        if !attachment {
+            return Ok(Navigation::Page(response));
+        }
+        let last = response.url().clone();
+        let chain = if last == first {
+            vec![first]
+        } else {
+            vec![first, last.clone()]
+        };
+        self.download_manager()
+            .adopt(
+                response,
+                chain,
+                netsession_downloads::DownloadOptions::default(),
+            )
+            .map(Navigation::Download)
+            .map_err(|error| NetError::new("net::ERR_FAILED", -2, &last).with_detail(error))
     }
 
     /// The headers the session adds: its user agent and `Accept-Language` unless the request

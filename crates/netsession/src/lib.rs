@@ -60,6 +60,7 @@
 //! | `app.on('login')` / `webContents.on('login')` | [`Session::set_login_handler`] |
 //! | `ses.setCertificateVerifyProc(proc)` | [`Session::set_certificate_verify_proc`] (and [`Session::set_certificate_verifier`] for other roots) |
 //! | `ses.downloadURL(url, options)` | [`Session::download`] / [`Session::download_with`] |
+//! | (a webview loads an attachment) | [`Session::navigate`] ([`Navigation::Download`]) |
 //! | `ses.on('will-download')` | [`Session::on_will_download`] |
 //! | `ses.createInterruptedDownload(options)` | [`Session::create_interrupted_download`] |
 //! | `ses.getBlobData(id)` | [`Session::get_blob_data`] (blobs from [`Session::create_blob`], also fetchable as `blob:` URLs) |
@@ -118,7 +119,7 @@ pub mod web_request;
 pub use auth::{AuthInfo, Credentials, LoginRequest};
 pub use emulation::NetworkConditions;
 pub use error::Error;
-pub use fetch::NetError;
+pub use fetch::{Navigation, NetError};
 pub use host_cache::HostResolver;
 pub use identity::accept_language_header;
 pub use netsession_proxy::ProxyConfig;

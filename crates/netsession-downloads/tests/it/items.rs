@@ -10,7 +10,7 @@ use netsession_downloads::{
 };
 use url::Url;
 
-use crate::origin::{Answer, Origin, content, serve_file};
+use crate::origin::{Answer, Cut, Origin, content, serve_file};
 use crate::{TempDir, drain, saved};
 
 #[tokio::test]
@@ -382,5 +382,61 @@ async fn download_rejects_bad_urls() {
     assert!(matches!(
         manager.download("ftp://example.com/x"),
         Err(Error::UnsupportedScheme(_))
+    ));
+}
+
+#[tokio::test]
+async fn an_adopted_response_becomes_a_download_and_resumes_with_a_request() {
+    let body = content(40_000, 21);
+    let b = body.clone();
+    let origin = Origin::start(move |_, request| {
+        let answer = Answer::new(200, b.clone())
+            .header(
+                "Content-Disposition",
+                "attachment; filename=\"adopted.bin\"",
+            )
+            .header("ETag", "\"v1\"");
+        match request.range_start() {
+            // The first answer is cut after 10,000 bytes; the resume gets the rest.
+            None => answer.cut(Cut::Close(10_000)),
+            Some(start) => Answer::new(206, b[start as usize..].to_vec())
+                .header("ETag", "\"v1\"")
+                .header(
+                    "Content-Range",
+                    &format!("bytes {start}-{}/{}", b.len() - 1, b.len()),
+                ),
+        }
+    })
+    .await;
+    let dir = TempDir::new("downloads-adopt");
+    let announced = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&announced);
+    let manager = DownloadManager::builder()
+        .download_path(dir.path())
+        .will_download(move |item| {
+            seen.lock().unwrap().push(item.file_name());
+            WillDownload::Continue
+        })
+        .build();
+    // Fetched by someone else (a navigation), then handed over.
+    let url = Url::parse(&origin.url("/file")).unwrap();
+    let response = reqwest::get(url.clone()).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let item = manager
+        .adopt(response, vec![url.clone()], Default::default())
+        .unwrap();
+    assert_eq!(item.settled().await, DownloadState::Completed);
+    assert_eq!(announced.lock().unwrap().as_slice(), ["adopted.bin"]);
+    assert_eq!(saved(&item), body);
+    assert_eq!(item.url_chain(), vec![url]);
+    // One request made by the adopter, one by the automatic resume.
+    assert_eq!(origin.requests().len(), 2);
+    assert!(matches!(
+        manager.adopt(
+            reqwest::get(origin.url("/file")).await.unwrap(),
+            Vec::new(),
+            Default::default()
+        ),
+        Err(Error::EmptyUrlChain)
     ));
 }

@@ -521,3 +521,69 @@ async fn proxies_that_ask_for_credentials_get_them_from_the_login_handler() {
     assert_eq!(asked.len(), 2);
     assert_eq!(asked[1].realm, "");
 }
+
+#[tokio::test]
+async fn navigating_to_an_attachment_downloads_it() {
+    let dir = TempDir::new("pipeline-navigate");
+    let s = session(&dir, "navigate");
+    let downloads = TempDir::new("pipeline-navigate-files");
+    s.set_download_path(downloads.path()).unwrap();
+    let origin = TestServer::start(|request| match request.target.as_str() {
+        "/report" => Reply::ok("quarterly numbers")
+            .header("Content-Disposition", "Attachment; filename=\"q3.txt\""),
+        "/go" => Reply::status(302).header("Location", "/report"),
+        _ => Reply::ok("<h1>page</h1>").header("Content-Type", "text/html"),
+    })
+    .await;
+    let announced = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&announced);
+    s.on_will_download(Some(move |item: &netsession::downloads::DownloadItem| {
+        seen.lock().unwrap().push(item.url_chain().len());
+        WillDownload::Continue
+    }));
+    let main_frames = Arc::new(Mutex::new(Vec::new()));
+    let frames = Arc::clone(&main_frames);
+    s.web_request().on_send_headers(
+        Some(
+            netsession::web_request::Filter::default()
+                .types([netsession::web_request::ResourceType::MainFrame]),
+        ),
+        Some(move |d: netsession::web_request::Details| {
+            frames.lock().unwrap().push(d.url.path().to_owned());
+        }),
+    );
+
+    match s.navigate(get(origin.url("/").as_str())).await.unwrap() {
+        netsession::Navigation::Page(response) => {
+            assert_eq!(response.text().await.unwrap(), "<h1>page</h1>");
+        }
+        other => panic!("a page, not {other:?}"),
+    }
+    let netsession::Navigation::Download(item) =
+        s.navigate(get(origin.url("/go").as_str())).await.unwrap()
+    else {
+        panic!("a download");
+    };
+    assert_eq!(item.settled().await, DownloadState::Completed);
+    assert_eq!(
+        std::fs::read_to_string(downloads.path().join("q3.txt")).unwrap(),
+        "quarterly numbers"
+    );
+    // The chain holds the redirect; will-download ran once; the origin saw one request.
+    assert_eq!(announced.lock().unwrap().as_slice(), [2]);
+    assert_eq!(
+        origin
+            .requests()
+            .iter()
+            .filter(|r| r.target == "/report")
+            .count(),
+        1
+    );
+    assert_eq!(
+        main_frames.lock().unwrap().as_slice(),
+        ["/", "/go", "/report"]
+    );
+    // `fetch` is not a navigation: an attachment stays a response.
+    let response = s.fetch(get(origin.url("/report").as_str())).await.unwrap();
+    assert_eq!(response.text().await.unwrap(), "quarterly numbers");
+}
