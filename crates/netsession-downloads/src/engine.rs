@@ -192,13 +192,25 @@ async fn attempt(shared: &Arc<Shared>) -> Outcome {
                     request = request.header(header::IF_RANGE, validator.as_str());
                 }
             }
+            let sent = async {
+                match &manager.transport {
+                    Some(transport) => match request.build() {
+                        Ok(request) => transport(request).await,
+                        Err(error) => Err(reason_for_request_error(&error)),
+                    },
+                    None => request
+                        .send()
+                        .await
+                        .map_err(|error| reason_for_request_error(&error)),
+                }
+            };
             let response = tokio::select! {
-                response = request.send() => response,
+                response = sent => response,
                 outcome = stopped(&mut control) => return outcome,
             };
             let response = match response {
                 Ok(response) => response,
-                Err(error) => return Outcome::Interrupted(reason_for_request_error(&error)),
+                Err(reason) => return Outcome::Interrupted(reason),
             };
             let location = response
                 .headers()

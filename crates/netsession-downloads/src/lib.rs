@@ -96,7 +96,7 @@ pub use item::{
 };
 pub use manager::{
     DownloadManager, DownloadManagerBuilder, DownloadOptions, InterruptedDownloadOptions,
-    RequestHook, WillDownload, WriteHook,
+    RequestHook, Transport, TransportFuture, WillDownload, WriteHook,
 };
 pub use naming::{
     DEFAULT_NAME, MAX_NAME_BYTES, NameSource, generate_file_name, safe_leaf, unique_path,

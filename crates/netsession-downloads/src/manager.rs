@@ -2,6 +2,7 @@
 //! through `will-download`, and owns the download directory (`setDownloadPath`).
 
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -31,6 +32,15 @@ pub enum WillDownload {
 pub type WriteHook = Arc<dyn Fn(&Path, u64, usize) -> io::Result<()> + Send + Sync>;
 
 type WillDownloadHook = Arc<dyn Fn(&DownloadItem) -> WillDownload + Send + Sync>;
+
+/// Sends one hop of a download (no redirects followed: the manager follows them to record
+/// the chain) and answers the response, or why it failed. The `netsession` facade passes
+/// its session's pipeline (webRequest, authentication, proxies, NetLog).
+pub type Transport = Arc<dyn Fn(reqwest::Request) -> TransportFuture + Send + Sync>;
+
+/// What a [`Transport`] answers.
+pub type TransportFuture =
+    std::pin::Pin<Box<dyn Future<Output = Result<reqwest::Response, InterruptReason>> + Send>>;
 
 /// Builds the `GET` for one hop of a download: picks the client (a proxy route per URL) and
 /// adds what the embedding session sends (cookies, user agent). The manager adds `Range`,
@@ -123,6 +133,7 @@ impl fmt::Debug for DownloadManager {
 pub(crate) struct ManagerInner {
     pub(crate) client: reqwest::Client,
     pub(crate) request: Option<RequestHook>,
+    pub(crate) transport: Option<Transport>,
     download_path: RwLock<PathBuf>,
     will_download: Option<WillDownloadHook>,
     pub(crate) throttle: Option<Arc<dyn Throttle>>,
@@ -169,6 +180,7 @@ impl ManagerInner {
 pub struct DownloadManagerBuilder {
     client: Option<reqwest::Client>,
     request: Option<RequestHook>,
+    transport: Option<Transport>,
     download_path: PathBuf,
     will_download: Option<WillDownloadHook>,
     throttle: Option<Arc<dyn Throttle>>,
@@ -203,6 +215,16 @@ impl DownloadManagerBuilder {
         hook: impl Fn(&Url) -> reqwest::RequestBuilder + Send + Sync + 'static,
     ) -> Self {
         self.request = Some(Arc::new(hook));
+        self
+    }
+
+    /// Sends each hop through `transport` instead of the client (see [`Transport`]).
+    pub fn transport<F, Fut>(mut self, transport: F) -> Self
+    where
+        F: Fn(reqwest::Request) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<reqwest::Response, InterruptReason>> + Send + 'static,
+    {
+        self.transport = Some(Arc::new(move |request| Box::pin(transport(request))));
         self
     }
 
@@ -261,6 +283,7 @@ impl DownloadManagerBuilder {
             inner: Arc::new(ManagerInner {
                 client,
                 request: self.request,
+                transport: self.transport,
                 download_path: RwLock::new(self.download_path),
                 will_download: self.will_download,
                 throttle: self.throttle,
@@ -295,6 +318,7 @@ impl DownloadManager {
         DownloadManagerBuilder {
             client: None,
             request: None,
+            transport: None,
             download_path: PathBuf::from("."),
             will_download: None,
             throttle: None,

@@ -226,6 +226,20 @@ impl InterruptReason {
         }
     }
 
+    /// Chromium's interrupt reason for a net error code (`ConvertNetErrorToInterruptReason`),
+    /// for downloads whose requests go through a transport that reports net errors.
+    pub fn for_net_error(code: i32) -> Self {
+        match code {
+            -106 => Self::NetworkDisconnected, // ERR_INTERNET_DISCONNECTED
+            -7 | -118 => Self::NetworkTimeout, // ERR_TIMED_OUT, ERR_CONNECTION_TIMED_OUT
+            -354 => Self::ServerContentLengthMismatch, // ERR_CONTENT_LENGTH_MISMATCH
+            -20 | -302 | -310 | -311 => Self::NetworkInvalidRequest, // blocked, bad scheme, redirects
+            -299..=-200 => Self::ServerCertProblem,                  // the certificate errors
+            // Refused, reset, closed, unresolvable, unreachable, proxy failures, the rest.
+            _ => Self::NetworkFailed,
+        }
+    }
+
     /// The reason for a failed file operation.
     pub fn for_io_error(error: &std::io::Error) -> Self {
         use std::io::ErrorKind;

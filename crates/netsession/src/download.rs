@@ -1,23 +1,21 @@
 //! Downloads on the session: Electron's `downloadURL`, the `will-download` event and
 //! `createInterruptedDownload`, on `netsession-downloads`.
 //!
-//! Each hop of a download is a `GET` built by the session: the client of the proxy route for
-//! the URL (from the resolver's synchronous snapshot, so `set_proxy` applies to downloads),
-//! with the session's user agent, `Accept-Language` and cookies. Its bytes are paced by the
-//! session's emulated download throughput.
+//! Each hop of a download goes through the session's pipeline (see [`download_manager`]), so
+//! proxies, authentication, webRequest, the NetLog, emulation and cookies apply to downloads
+//! as to any request of the session.
 
 use std::sync::{Arc, PoisonError, RwLock, Weak};
 
 use netsession_downloads::{
-    DownloadItem, DownloadManager, DownloadOptions, InterruptedDownloadOptions, WillDownload,
+    DownloadItem, DownloadManager, DownloadOptions, InterruptReason, InterruptedDownloadOptions,
+    WillDownload,
 };
-use netsession_proxy_rules::ProxyChain;
-use reqwest::header::{ACCEPT_LANGUAGE, COOKIE, USER_AGENT};
-use url::Url;
 
-use crate::emulation::{Emulation, SessionThrottle};
 use crate::error::Error;
+use crate::fetch::FetchMode;
 use crate::session::{Inner, Session};
+use crate::web_request::ResourceType;
 
 type WillDownloadHandler = Arc<dyn Fn(&DownloadItem) -> WillDownload + Send + Sync>;
 
@@ -36,22 +34,34 @@ impl WillDownloadSlot {
     }
 }
 
-/// The session's download manager: requests built by the session, its throttle, its
-/// `will-download` slot, and Electron's default directory (`~/Downloads`).
+/// The session's download manager: every hop goes through the session's pipeline (proxies,
+/// authentication, webRequest, NetLog, emulation, cookies; not the HTTP cache, and redirects
+/// are left to the manager, which records the chain), with the session's `will-download`
+/// slot and Electron's default directory (`~/Downloads`).
 pub(crate) fn download_manager(
     session: Weak<Inner>,
-    emulation: &Arc<RwLock<Option<Arc<Emulation>>>>,
     will_download: &WillDownloadSlot,
 ) -> DownloadManager {
     let slot = will_download.clone();
     DownloadManager::builder()
         .download_path(default_download_dir())
-        .request(move |url| match session.upgrade() {
-            Some(inner) => Session { inner }.download_request(url),
-            // The session is gone: the download fails as a dropped network would.
-            None => reqwest::Client::new().get(url.clone()),
+        .transport(move |request| {
+            let session = session.upgrade().map(|inner| Session { inner });
+            async move {
+                // The session is gone: the download fails as a dropped network would.
+                let session = session.ok_or(InterruptReason::NetworkFailed)?;
+                let mode = FetchMode {
+                    resource_type: ResourceType::Other,
+                    follow_redirects: false,
+                    cache: false,
+                    ..FetchMode::FETCH
+                };
+                session
+                    .fetch_with(request, mode)
+                    .await
+                    .map_err(|error| InterruptReason::for_net_error(error.code()))
+            }
         })
-        .throttle(Arc::new(SessionThrottle(Arc::clone(emulation))))
         .will_download(move |item| slot.call(item))
         .build()
 }
@@ -67,36 +77,6 @@ fn default_download_dir() -> std::path::PathBuf {
 }
 
 impl Session {
-    /// The `GET` for one hop of a download.
-    fn download_request(&self, url: &Url) -> reqwest::RequestBuilder {
-        let route = self
-            .inner
-            .routes
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .and_then(|routes| routes.resolve_info(url).ok())
-            .and_then(|info| info.current().cloned())
-            .unwrap_or(ProxyChain::Direct);
-        let client = self
-            .client()
-            .client_for(&route)
-            .unwrap_or_else(|_| reqwest::Client::new());
-        let mut request = client
-            .get(url.clone())
-            .header(USER_AGENT, self.user_agent());
-        if let Some(languages) = self.accept_language() {
-            request = request.header(ACCEPT_LANGUAGE, languages);
-        }
-        let cookies = self
-            .cookies()
-            .cookie_header(url, netsession_cookies::SameSiteContext::SameSite);
-        if !cookies.is_empty() {
-            request = request.header(COOKIE, cookies);
-        }
-        request
-    }
-
     /// Electron's `downloadURL`: starts downloading `url` into the download directory
     /// ([`Session::set_download_path`], else `~/Downloads`). `will-download` runs when the
     /// response headers arrive.

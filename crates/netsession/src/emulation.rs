@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use netsession_downloads::{RateLimit, Throttle};
+use netsession_downloads::RateLimit;
 
 /// Electron's `enableNetworkEmulation` options.
 ///
@@ -55,21 +55,5 @@ impl Emulation {
             download: Arc::new(RateLimit::new(conditions.download_throughput)),
             upload: Arc::new(RateLimit::new(conditions.upload_throughput)),
         }
-    }
-}
-
-/// The session's download throughput as a [`Throttle`] for its `DownloadManager`: it reads
-/// the conditions in force at each chunk, so enabling emulation slows running downloads.
-#[derive(Debug)]
-pub(crate) struct SessionThrottle(pub(crate) Arc<std::sync::RwLock<Option<Arc<Emulation>>>>);
-
-impl Throttle for SessionThrottle {
-    fn reserve(&self, bytes: u64) -> Duration {
-        let emulation = self
-            .0
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
-        emulation.map_or(Duration::ZERO, |e| e.download.reserve(bytes))
     }
 }

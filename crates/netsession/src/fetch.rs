@@ -37,6 +37,29 @@ use crate::web_request::{Details, ResourceType, UploadData};
 /// Redirects followed at most, as Chromium (`net::URLRequest::kMaxRedirects`).
 const MAX_REDIRECTS: usize = 20;
 
+/// How a request goes through the pipeline.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FetchMode {
+    /// The protocol handlers answer their schemes (off for a handler's own fetch).
+    pub(crate) handlers: bool,
+    /// What webRequest listeners see.
+    pub(crate) resource_type: ResourceType,
+    /// Redirects are followed here (off for downloads, which follow them to record the
+    /// chain).
+    pub(crate) follow_redirects: bool,
+    /// The HTTP cache answers and stores (off for downloads, as Chromium's).
+    pub(crate) cache: bool,
+}
+
+impl FetchMode {
+    pub(crate) const FETCH: Self = Self {
+        handlers: true,
+        resource_type: ResourceType::Xhr,
+        follow_redirects: true,
+        cache: true,
+    };
+}
+
 /// What [`Session::navigate`] ends in.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -167,7 +190,7 @@ impl Session {
     /// `net::ERR_CACHE_MISS` for `only-if-cached`, `net::ERR_TOO_MANY_REDIRECTS`,
     /// `net::ERR_UNKNOWN_URL_SCHEME`, or `net::ERR_FAILED`.
     pub async fn fetch(&self, request: reqwest::Request) -> Result<reqwest::Response, NetError> {
-        self.fetch_with(request, true, ResourceType::Xhr).await
+        self.fetch_with(request, FetchMode::FETCH).await
     }
 
     /// [`Session::fetch`], with or without the protocol handlers (a handler's answer of
@@ -176,19 +199,18 @@ impl Session {
     pub(crate) fn fetch_with(
         &self,
         request: reqwest::Request,
-        handlers: bool,
-        resource_type: ResourceType,
+        mode: FetchMode,
     ) -> Pin<Box<dyn Future<Output = Result<reqwest::Response, NetError>> + Send + '_>> {
         Box::pin(async move {
             let web = self.web_request();
             let mut watch = (!web.is_idle()).then(|| {
                 let mut details =
                     Details::new(web.next_id(), request.url(), request.method().as_str());
-                details.resource_type = resource_type;
+                details.resource_type = mode.resource_type;
                 details
             });
             let log = RequestLog::start(self.net_log(), request.url(), request.method().as_str());
-            let result = self.hops(request, handlers, &mut watch, &log).await;
+            let result = self.hops(request, mode, &mut watch, &log).await;
             let response = match result {
                 Ok(response) => response,
                 Err(error) => {
@@ -240,7 +262,7 @@ impl Session {
     async fn hops(
         &self,
         request: reqwest::Request,
-        handlers: bool,
+        mode: FetchMode,
         watch: &mut Option<Details>,
         log: &RequestLog,
     ) -> Result<reqwest::Response, NetError> {
@@ -280,7 +302,7 @@ impl Session {
                     continue;
                 }
             }
-            let handler = if handlers {
+            let handler = if mode.handlers {
                 self.protocol().handler(url.scheme())
             } else {
                 None
@@ -308,17 +330,22 @@ impl Session {
                     details.request_headers = None;
                 }
                 let follow_up = request.try_clone();
-                let cache = self.http_cache();
-                log.event(EventType::HttpCacheOpenOrCreateEntry, Phase::Begin, None);
-                let cached = cache
-                    .execute_with(request, |request| self.authenticated(request, log))
-                    .await;
-                log.end(
-                    EventType::HttpCacheOpenOrCreateEntry,
-                    cached.as_ref().err().map_or(0, NetError::code),
-                );
-                let mut response = cached?;
-                log_cache_use(log, &response);
+                let mut response = if mode.cache {
+                    let cache = self.http_cache();
+                    log.event(EventType::HttpCacheOpenOrCreateEntry, Phase::Begin, None);
+                    let cached = cache
+                        .execute_with(request, |request| self.authenticated(request, log))
+                        .await;
+                    log.end(
+                        EventType::HttpCacheOpenOrCreateEntry,
+                        cached.as_ref().err().map_or(0, NetError::code),
+                    );
+                    let response = cached?;
+                    log_cache_use(log, &response);
+                    response
+                } else {
+                    self.authenticated(request, log).await?
+                };
                 if let Some(details) = watch.as_mut() {
                     describe_response(details, &response);
                     let answer = web.headers_received(details).await;
@@ -348,6 +375,7 @@ impl Session {
                         }
                     }
                 }
+                let follow_up = follow_up.filter(|_| mode.follow_redirects);
                 match next_hop(&response, follow_up) {
                     Some(next) => {
                         log.event_with(EventType::UrlRequestRedirected, Phase::None, |_| {
@@ -418,7 +446,11 @@ impl Session {
                 if let Some(bytes) = request.body().and_then(reqwest::Body::as_bytes) {
                     *forwarded.body_mut() = Some(reqwest::Body::from(bytes.to_vec()));
                 }
-                return self.fetch_with(forwarded, false, ResourceType::Xhr).await;
+                let mode = FetchMode {
+                    handlers: false,
+                    ..FetchMode::FETCH
+                };
+                return self.fetch_with(forwarded, mode).await;
             }
             ProtocolBody::Empty => reqwest::Body::from(Vec::new()),
             ProtocolBody::Bytes(bytes) => reqwest::Body::from(bytes),
@@ -486,7 +518,13 @@ impl Session {
     pub async fn navigate(&self, request: reqwest::Request) -> Result<Navigation, NetError> {
         let first = request.url().clone();
         let response = self
-            .fetch_with(request, true, ResourceType::MainFrame)
+            .fetch_with(
+                request,
+                FetchMode {
+                    resource_type: ResourceType::MainFrame,
+                    ..FetchMode::FETCH
+                },
+            )
             .await?;
         let attachment = response
             .headers()

@@ -11,7 +11,7 @@ use netsession_cert_verify::CertVerifier;
 use netsession_cookies::CookieJar;
 use netsession_downloads::DownloadManager;
 use netsession_http_cache::{Cache, CacheOptions};
-use netsession_proxy::{ProxiedClient, ProxyConfig, ProxyResolver, ResolverSnapshot};
+use netsession_proxy::{ProxiedClient, ProxyConfig, ProxyResolver};
 use netsession_storage::Storage;
 use url::Url;
 
@@ -193,9 +193,6 @@ pub(crate) struct Inner {
     storage: Storage,
     cookies: CookieJar,
     proxy: RwLock<ProxyResolver>,
-    /// The resolver's synchronous form, for downloads (whose requests are built without
-    /// awaiting); replaced with the resolver.
-    pub(crate) routes: RwLock<Option<ResolverSnapshot>>,
     client: RwLock<ProxiedClient>,
     pub(crate) cache: Cache,
     pub(crate) verifier: RwLock<CertVerifier>,
@@ -211,7 +208,7 @@ pub(crate) struct Inner {
     protocol: Protocol,
     identity: RwLock<Identity>,
     download_path: RwLock<Option<PathBuf>>,
-    emulation: Arc<RwLock<Option<Arc<Emulation>>>>,
+    emulation: RwLock<Option<Arc<Emulation>>>,
     permission_request: RwLock<Option<RequestHandler>>,
     permission_check: RwLock<Option<CheckHandler>>,
     preloads: Mutex<Preloads>,
@@ -304,7 +301,6 @@ impl Session {
         verifier.set_observer(Some(cert_observer(&net_log)));
         let host_resolver = HostResolver::new(net_log.clone());
         let client = pipeline_client(resolver.clone(), &verifier, &host_resolver, &net_log)?;
-        let emulation = Arc::new(RwLock::new(None));
         let will_download = WillDownloadSlot::default();
         let inner = Arc::new_cyclic(|session| Inner {
             partition,
@@ -312,7 +308,6 @@ impl Session {
             options,
             storage,
             cookies,
-            routes: RwLock::new(None),
             client: RwLock::new(client),
             proxy: RwLock::new(resolver),
             cache,
@@ -321,7 +316,7 @@ impl Session {
             auth_cache: AuthCache::default(),
             login: RwLock::default(),
             slots: Slots::default(),
-            downloads: download_manager(session.clone(), &emulation, &will_download),
+            downloads: download_manager(session.clone(), &will_download),
             will_download,
             blobs: Mutex::default(),
             web_request: WebRequest::default(),
@@ -329,7 +324,7 @@ impl Session {
             protocol: Protocol::default(),
             identity: RwLock::default(),
             download_path: RwLock::default(),
-            emulation,
+            emulation: RwLock::new(None),
             permission_request: RwLock::default(),
             permission_check: RwLock::default(),
             preloads: Mutex::default(),
@@ -416,12 +411,6 @@ impl Session {
     pub async fn set_proxy(&self, config: ProxyConfig) -> Result<(), Error> {
         let resolver = ProxyResolver::new(config);
         let client = self.clients_for(resolver.clone(), &self.verifier())?;
-        let routes = resolver.snapshot().await;
-        *self
-            .inner
-            .routes
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = Some(routes);
         *self
             .inner
             .proxy

@@ -587,3 +587,53 @@ async fn navigating_to_an_attachment_downloads_it() {
     let response = s.fetch(get(origin.url("/report").as_str())).await.unwrap();
     assert_eq!(response.text().await.unwrap(), "quarterly numbers");
 }
+
+#[tokio::test]
+async fn downloads_go_through_the_pipeline_with_auth_and_webrequest() {
+    let dir = TempDir::new("pipeline-download-auth");
+    let s = session(&dir, "download-auth");
+    let downloads = TempDir::new("pipeline-download-auth-files");
+    s.set_download_path(downloads.path()).unwrap();
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("ada:lovelace")
+    );
+    let origin = TestServer::start(move |request| match request.target.as_str() {
+        "/moved" => Reply::status(302).header("Location", "/private.bin"),
+        _ if request.header("authorization") == Some(expected.as_str()) => {
+            Reply::ok("secret bytes")
+        }
+        _ => Reply::status(401).header("WWW-Authenticate", "Basic realm=\"files\""),
+    })
+    .await;
+    s.set_login_handler(Some(|_: LoginRequest| async {
+        Some(Credentials::new("ada", "lovelace"))
+    }));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    s.web_request().on_send_headers(
+        None,
+        Some(move |d: netsession::web_request::Details| {
+            log.lock()
+                .unwrap()
+                .push((d.url.path().to_owned(), d.resource_type));
+        }),
+    );
+    let item = s.download(origin.url("/moved").as_str()).unwrap();
+    assert_eq!(item.settled().await, DownloadState::Completed);
+    assert_eq!(
+        std::fs::read_to_string(item.save_path().unwrap()).unwrap(),
+        "secret bytes"
+    );
+    // The manager followed the redirect (the chain has both URLs); each hop went through
+    // webRequest as an `other` request.
+    assert_eq!(item.url_chain().len(), 2);
+    let other = netsession::web_request::ResourceType::Other;
+    assert_eq!(
+        seen.lock().unwrap().as_slice(),
+        [
+            ("/moved".to_owned(), other),
+            ("/private.bin".to_owned(), other)
+        ]
+    );
+}
