@@ -433,7 +433,10 @@ fn serve(hit: Hit, url: &Url, store: Arc<dyn Store>, status: CacheStatus) -> req
     let Hit { meta, body } = hit;
     let body = match body {
         HitBody::Bytes(bytes) => reqwest::Body::from(bytes),
-        HitBody::File(file) => reqwest::Body::wrap_stream(file_stream(file, store)),
+        HitBody::File(file) => {
+            let length = file.prefix.len() as u64 + file.remaining;
+            crate::sized_body(file_stream(file, store), Some(length))
+        }
     };
     build(meta.status, meta.version, meta.headers, body, url, status)
 }
@@ -495,7 +498,7 @@ fn tee(
         status,
         version,
         headers,
-        reqwest::Body::wrap_stream(tee),
+        crate::sized_body(tee, expected),
         url,
         CacheStatus::Stored,
     )

@@ -84,6 +84,7 @@
 //! under the partition's `Cache` directory; `netsession-cli` exposes it as
 //! `netsession serve-cache` and `netsession cache size|clear`.
 
+mod body;
 mod cache;
 mod client;
 mod clock;
@@ -96,6 +97,7 @@ mod meta;
 mod policy;
 mod store;
 
+pub use body::sized_body;
 pub use cache::{Cache, CacheOptions};
 pub use client::{CacheStatus, CachedClient, OnlyIfCachedMiss};
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -456,7 +456,10 @@ impl Session {
             ProtocolBody::Bytes(bytes) => reqwest::Body::from(bytes),
             ProtocolBody::Stream(stream) => reqwest::Body::wrap_stream(stream),
             ProtocolBody::File(path) => match tokio::fs::File::open(&path).await {
-                Ok(file) => reqwest::Body::wrap_stream(file_chunks(file)),
+                Ok(file) => {
+                    let length = file.metadata().await.ok().map(|m| m.len());
+                    netsession_http_cache::sized_body(file_chunks(file), length)
+                }
                 Err(_) => return Err(NetError::new("net::ERR_FILE_NOT_FOUND", -6, url)),
             },
         };

@@ -80,6 +80,7 @@ pub(crate) fn meter(
     let version = response.version();
     let url = response.url().clone();
     let headers = response.headers().clone();
+    let length = response.content_length();
     let route = response
         .extensions()
         .get::<netsession_proxy::Route>()
@@ -114,7 +115,7 @@ pub(crate) fn meter(
     if let Some(remote) = remote {
         builder = builder.extension(remote);
     }
-    match builder.body(reqwest::Body::wrap_stream(body)) {
+    match builder.body(netsession_http_cache::sized_body(body, length)) {
         Ok(response) => reqwest::Response::from(response),
         // Status, version and headers came from a valid response: building cannot fail.
         Err(_) => reqwest::Response::from(http::Response::new(reqwest::Body::from(""))),
@@ -364,6 +365,7 @@ pub(crate) fn watch_body(
     let url = response.url().clone();
     let headers = response.headers().clone();
     let extensions = response.extensions().clone();
+    let length = response.content_length();
     let body = Watched {
         url: url.clone(),
         inner: Box::pin(response.bytes_stream()),
@@ -379,7 +381,7 @@ pub(crate) fn watch_body(
     if let Some(map) = builder.extensions_mut() {
         map.extend(extensions);
     }
-    match builder.body(reqwest::Body::wrap_stream(body)) {
+    match builder.body(netsession_http_cache::sized_body(body, length)) {
         Ok(response) => reqwest::Response::from(response),
         Err(_) => reqwest::Response::from(http::Response::new(reqwest::Body::from(""))),
     }

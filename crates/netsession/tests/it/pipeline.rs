@@ -309,9 +309,12 @@ async fn the_cache_answers_and_is_sized_cleared_and_per_partition() {
     let url = origin.url("/doc");
     let first = s.fetch(get(url.as_str())).await.unwrap();
     assert_eq!(CacheStatus::of(&first), Some(CacheStatus::Stored));
+    // Every layer keeps the body's length.
+    assert_eq!(first.content_length(), Some(10_000));
     assert_eq!(first.bytes().await.unwrap().len(), 10_000);
     let second = s.fetch(get(url.as_str())).await.unwrap();
     assert_eq!(CacheStatus::of(&second), Some(CacheStatus::Hit));
+    assert_eq!(second.content_length(), Some(10_000));
     assert_eq!(second.bytes().await.unwrap().len(), 10_000);
     assert_eq!(origin.requests().len(), 1);
     assert!(s.cache_size() > 10_000, "{}", s.cache_size());

@@ -59,6 +59,7 @@ async fn handle_serves_every_body_kind() {
     assert_eq!(&bytes.bytes().await.unwrap()[..], b"\x00\x01");
 
     let file = fetch(&s, "app://host/file").await.unwrap();
+    assert_eq!(file.content_length(), Some(15));
     assert_eq!(file.headers()["content-type"], "application/json");
     assert_eq!(file.text().await.unwrap(), "{\"from\":\"file\"}");
 

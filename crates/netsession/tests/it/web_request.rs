@@ -84,6 +84,11 @@ async fn every_event_in_order_across_a_redirect() {
     let log = record_everything(&s);
     let response = s.fetch(get(origin.url("/start").as_str())).await.unwrap();
     assert_eq!(response.url().path(), "/end");
+    assert_eq!(
+        response.content_length(),
+        Some(9),
+        "watched bodies keep their length"
+    );
     // `completed` waits for the body.
     assert!(
         !log.lock()
