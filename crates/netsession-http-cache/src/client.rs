@@ -485,6 +485,9 @@ fn tee(
             Err(_) => return tag(response, CacheStatus::Miss),
         }
     };
+    // What the transport attached (the peer's address, the proxy route) stays on the
+    // response the caller gets.
+    let extensions = response.extensions().clone();
     let tee = Tee {
         inner: Box::pin(response.bytes_stream()),
         sink: Some(sink),
@@ -494,14 +497,19 @@ fn tee(
         done: false,
         held: None,
     };
-    build(
+    let mut built = build(
         status,
         version,
         headers,
         crate::sized_body(tee, expected),
         url,
         CacheStatus::Stored,
-    )
+    );
+    let mut kept = extensions;
+    // The URL and the cache status are the built response's own.
+    kept.extend(std::mem::take(built.extensions_mut()));
+    *built.extensions_mut() = kept;
+    built
 }
 
 enum Sink {

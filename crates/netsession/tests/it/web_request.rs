@@ -158,6 +158,8 @@ async fn details_carry_electrons_fields() {
     assert_eq!(redirect.ip.as_deref(), Some("127.0.0.1"));
     let completed = &seen[3];
     assert_eq!(completed.error.as_deref(), Some("net::OK"));
+    // The final hop went through the cache (stored) and still knows its peer.
+    assert_eq!(completed.ip.as_deref(), Some("127.0.0.1"));
     assert_eq!(completed.status_code, Some(200));
     assert!(completed.timestamp > 1.6e12, "{}", completed.timestamp);
 }
