@@ -312,6 +312,8 @@ impl Session {
                     .await?
             } else if url.scheme() == "blob" {
                 self.blob_response(&url)?
+            } else if url.scheme() == "data" {
+                data_response(&url)?
             } else if !matches!(url.scheme(), "http" | "https") {
                 return Err(NetError::new("net::ERR_UNKNOWN_URL_SCHEME", -302, &url));
             } else {
@@ -1076,4 +1078,27 @@ async fn settle(response: reqwest::Response) {
     for _ in 0..8 {
         tokio::task::yield_now().await;
     }
+}
+
+/// A `data:` URL's response, as Chromium's data URL loader answers it: 200 with the URL's
+/// MIME type; `net::ERR_INVALID_URL` when it does not decode.
+fn data_response(url: &Url) -> Result<reqwest::Response, NetError> {
+    let invalid = || NetError::new("net::ERR_INVALID_URL", -300, url);
+    let data = data_url::DataUrl::process(url.as_str()).map_err(|_| invalid())?;
+    let mime = data.mime_type().to_string();
+    let (body, _) = data.decode_to_vec().map_err(|_| invalid())?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(&mime) {
+        headers.insert(CONTENT_TYPE, value);
+    }
+    headers.insert(
+        reqwest::header::CONTENT_LENGTH,
+        HeaderValue::from(body.len()),
+    );
+    Ok(transport::response(
+        url,
+        StatusCode::OK,
+        headers,
+        reqwest::Body::from(body),
+    ))
 }

@@ -72,7 +72,7 @@
 //!
 //! [`Session::fetch`] takes each hop of a request through: the `webRequest` listeners
 //! (`on_before_request` may cancel or redirect); the protocol handlers (custom schemes, and
-//! intercepted `http`/`https`) and `blob:` URLs; the user agent and `Accept-Language`; the session's cookies (attached for the URL with the same-site
+//! intercepted `http`/`https`), `blob:` and `data:` URLs; the user agent and `Accept-Language`; the session's cookies (attached for the URL with the same-site
 //! decision, stored from every response); the HTTP cache (unless the session was created with
 //! `cache: false`); HTTP authentication (Basic and Digest, the auth cache, the login handler,
 //! credentials in the URL); network emulation (offline, latency, upload and download

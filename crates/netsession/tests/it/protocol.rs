@@ -211,3 +211,23 @@ async fn blob_urls_are_fetchable() {
     let error = fetch(&s, "blob:app://bundle/unknown").await.unwrap_err();
     assert_eq!(error.name(), "net::ERR_FILE_NOT_FOUND");
 }
+
+#[tokio::test]
+async fn data_urls_are_fetchable() {
+    let dir = TempDir::new("protocol-data");
+    let s = session(&dir, "data");
+    let response = fetch(&s, "data:text/plain;charset=utf-8,hello%20world")
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/plain;charset=utf-8"
+    );
+    assert_eq!(response.text().await.unwrap(), "hello world");
+    let response = fetch(&s, "data:application/octet-stream;base64,AAEC")
+        .await
+        .unwrap();
+    assert_eq!(&response.bytes().await.unwrap()[..], [0, 1, 2]);
+    let error = fetch(&s, "data:;base64,%%%").await.unwrap_err();
+    assert_eq!(error.name(), "net::ERR_INVALID_URL");
+}
