@@ -291,7 +291,12 @@ impl Cache {
         let removed = miss.key.clone();
         let _ = run(&store, move |store| store.remove(&removed)).await;
         match retry {
-            Some(retry) => fetch(&miss, retry, self.clock.now(), &send).await,
+            Some(retry) => {
+                // The 304 goes first: a transport that limits connections per host (the
+                // facade's) must not wait on the one this response holds.
+                drop(response);
+                fetch(&miss, retry, self.clock.now(), &send).await
+            }
             None => Ok(tag(response, CacheStatus::Miss)),
         }
     }
