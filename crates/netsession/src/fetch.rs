@@ -1,13 +1,16 @@
 //! `Session::fetch`: a request through the session's pipeline.
 //!
-//! Each hop of a request goes, in order, through: the user agent and `Accept-Language`; the
+//! Each hop of a request goes, in order, through: the webRequest listeners; the protocol
+//! handlers, `blob:` and `data:` URLs; the user agent and `Accept-Language`; the
 //! session's cookies (attached for the URL, stored from every response, redirects included:
 //! redirects are followed here, so each hop goes through the pipeline); the HTTP cache
 //! (`netsession_http_cache::Cache::execute_with`, disabled by `cache: false`); HTTP
 //! authentication (`auth.rs`); network emulation (offline, latency, upload and download
 //! throughput); a connection slot (six per host, as Chromium); and the session's proxied
 //! clients (failover and bad-proxy marking), whose connections resolve names through the
-//! session's host cache and verify certificates through its verifier and verify proc.
+//! session's host cache and verify certificates through its verifier and verify proc. The
+//! session's NetLog records each stage (`logging.rs`). Downloads use the same pipeline
+//! without the cache and without following redirects (`FetchMode`).
 
 use std::fmt;
 use std::sync::Arc;
