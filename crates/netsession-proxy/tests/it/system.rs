@@ -113,6 +113,17 @@ fn fake_gsettings(name: &str, values: &[(&str, &str, &str)]) -> PathBuf {
     let path = dir.join("gsettings");
     std::fs::write(&path, script).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A child that another test thread forked while the script was open for writing keeps
+    // it open until that child execs, and running the script meanwhile fails with ETXTBSY
+    // (os error 26). Wait until it runs once, so the resolver never sees that window.
+    for _ in 0..200 {
+        match std::process::Command::new(&path).args(["get", "-", "-"]).output() {
+            Err(error) if error.raw_os_error() == Some(26) => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            _ => break,
+        }
+    }
     path
 }
 
