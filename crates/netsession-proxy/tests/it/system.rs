@@ -117,7 +117,10 @@ fn fake_gsettings(name: &str, values: &[(&str, &str, &str)]) -> PathBuf {
     // it open until that child execs, and running the script meanwhile fails with ETXTBSY
     // (os error 26). Wait until it runs once, so the resolver never sees that window.
     for _ in 0..200 {
-        match std::process::Command::new(&path).args(["get", "-", "-"]).output() {
+        match std::process::Command::new(&path)
+            .args(["get", "-", "-"])
+            .output()
+        {
             Err(error) if error.raw_os_error() == Some(26) => {
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
