@@ -915,14 +915,6 @@ impl Session {
             }
         }
         if log.is_on() {
-            log.event(EventType::ProxyResolutionService, Phase::Begin, None);
-            let list = self.proxy_resolver().resolve_proxy(&url).await;
-            log.event_with(
-                EventType::ProxyResolutionServiceResolvedProxyList,
-                Phase::None,
-                |_| Params::new().string("pac_string", list.as_str()),
-            );
-            log.end(EventType::ProxyResolutionService, 0);
             log.event(EventType::HttpTransactionSendRequest, Phase::Begin, None);
             log.request_headers(request.method().as_str(), &url, request.headers());
             log.end(EventType::HttpTransactionSendRequest, 0);
@@ -938,6 +930,27 @@ impl Session {
             EventType::HttpTransactionReadHeaders,
             sent.as_ref().err().map_or(0, NetError::code),
         );
+        if log.is_on() {
+            // The proxied client resolved the route; the log shows the one it used rather
+            // than resolving again (a PAC script would run twice).
+            let route = sent
+                .as_ref()
+                .ok()
+                .and_then(|response| response.extensions().get::<Route>())
+                .map(|Route(chain)| chain.pac().to_string());
+            log.event(EventType::ProxyResolutionService, Phase::Begin, None);
+            if let Some(route) = route {
+                log.event_with(
+                    EventType::ProxyResolutionServiceResolvedProxyList,
+                    Phase::None,
+                    |_| Params::new().string("pac_string", route.as_str()),
+                );
+            }
+            log.end(
+                EventType::ProxyResolutionService,
+                sent.as_ref().err().map_or(0, NetError::code),
+            );
+        }
         let response = sent?;
         log.response_headers(&response);
         let download = emulation
