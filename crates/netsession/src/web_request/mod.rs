@@ -34,7 +34,7 @@ mod pattern;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -376,6 +376,8 @@ pub struct WebRequest {
     error_occurred: RwLock<Option<Listener<Notified>>>,
     timeout: RwLock<Duration>,
     next_id: AtomicU64,
+    /// How many events have a listener.
+    listeners: AtomicUsize,
 }
 
 impl std::fmt::Debug for WebRequest {
@@ -397,15 +399,29 @@ impl Default for WebRequest {
             error_occurred: RwLock::default(),
             timeout: RwLock::new(Duration::from_secs(10)),
             next_id: AtomicU64::new(1),
+            listeners: AtomicUsize::new(0),
         }
     }
 }
 
-fn set<L>(slot: &RwLock<Option<Listener<L>>>, filter: Option<Filter>, call: Option<L>) {
-    *slot.write().unwrap_or_else(PoisonError::into_inner) = call.map(|call| Listener {
-        filter: filter.unwrap_or_default(),
-        call,
-    });
+impl WebRequest {
+    /// Replaces one event's listener and keeps the count of events that have one.
+    fn set<L>(&self, slot: &RwLock<Option<Listener<L>>>, filter: Option<Filter>, call: Option<L>) {
+        let mut slot = slot.write().unwrap_or_else(PoisonError::into_inner);
+        match (slot.is_some(), call.is_some()) {
+            (false, true) => {
+                self.listeners.fetch_add(1, Ordering::Relaxed);
+            }
+            (true, false) => {
+                self.listeners.fetch_sub(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+        *slot = call.map(|call| Listener {
+            filter: filter.unwrap_or_default(),
+            call,
+        });
+    }
 }
 
 fn answering<T, F, Fut>(listener: F) -> Answering<T>
@@ -437,7 +453,7 @@ macro_rules! setters {
                     F: Fn(Details) -> Fut + Send + Sync + 'static,
                     Fut: Future<Output = $a_answer> + Send + 'static,
                 {
-                    set(&self.$a_slot, filter, listener.map(answering));
+                    self.set(&self.$a_slot, filter, listener.map(answering));
                 }
             )*
             $(
@@ -446,7 +462,7 @@ macro_rules! setters {
                 where
                     F: Fn(Details) + Send + Sync + 'static,
                 {
-                    set(&self.$n_slot, filter, listener.map(notified));
+                    self.set(&self.$n_slot, filter, listener.map(notified));
                 }
             )*
         }
@@ -555,20 +571,33 @@ impl WebRequest {
         Self::notify(&self.error_occurred, details);
     }
 
-    /// Whether any listener is set (the pipeline skips building details otherwise).
+    /// Whether no listener is set (the pipeline skips building details then): one atomic
+    /// load on every request, kept by `set`.
     pub(crate) fn is_idle(&self) -> bool {
-        fn none<L>(slot: &RwLock<Option<L>>) -> bool {
-            slot.read()
-                .unwrap_or_else(PoisonError::into_inner)
-                .is_none()
-        }
-        none(&self.before_request)
-            && none(&self.before_send_headers)
-            && none(&self.send_headers)
-            && none(&self.headers_received)
-            && none(&self.response_started)
-            && none(&self.before_redirect)
-            && none(&self.completed)
-            && none(&self.error_occurred)
+        self.listeners.load(Ordering::Relaxed) == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BeforeRequestResponse, Details, WebRequest};
+
+    #[test]
+    fn idle_follows_setting_and_removing_listeners() {
+        let web = WebRequest::default();
+        assert!(web.is_idle());
+        web.on_completed(None, Some(|_: Details| {}));
+        web.on_completed(None, Some(|_: Details| {}));
+        web.on_before_request(None, Some(|_| async { BeforeRequestResponse::proceed() }));
+        assert!(!web.is_idle());
+        web.on_completed(None, None::<fn(Details)>);
+        assert!(!web.is_idle());
+        web.on_before_request(
+            None,
+            None::<fn(Details) -> std::future::Ready<BeforeRequestResponse>>,
+        );
+        assert!(web.is_idle());
+        web.on_completed(None, None::<fn(Details)>);
+        assert!(web.is_idle(), "removing twice does not go below zero");
     }
 }
