@@ -1024,10 +1024,7 @@ fn describe_response(details: &mut Details, response: &reqwest::Response) {
         status.canonical_reason().unwrap_or_default()
     ));
     details.response_headers = Some(response.headers().clone());
-    details.ip = response
-        .extensions()
-        .get::<transport::RemoteAddr>()
-        .map(|remote| remote.0.ip().to_string());
+    details.ip = response.remote_addr().map(|remote| remote.ip().to_string());
 }
 
 /// The status code of a status line (`HTTP/1.1 404 Not Found`).

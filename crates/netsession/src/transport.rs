@@ -56,11 +56,6 @@ impl Slots {
     }
 }
 
-/// The address a response came from (reqwest's `remote_addr`, kept across the pipeline's
-/// own wrapping of the body): the `ip` of webRequest details.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct RemoteAddr(pub(crate) std::net::SocketAddr);
-
 /// Waits as `throttle` asks before `bytes` may pass (upload throughput).
 pub(crate) async fn throttle(limit: &RateLimit, bytes: u64) {
     let wait = limit.reserve(bytes);
@@ -76,49 +71,52 @@ pub(crate) fn meter(
     permit: Option<OwnedSemaphorePermit>,
     download: Option<Arc<RateLimit>>,
 ) -> reqwest::Response {
-    let status = response.status();
-    let version = response.version();
+    let headers = response.headers();
+    let expected = headers
+        .get(reqwest::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let chunked = headers
+        .get(reqwest::header::TRANSFER_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
     let url = response.url().clone();
-    let headers = response.headers().clone();
-    let length = response.content_length();
-    let route = response
-        .extensions()
-        .get::<netsession_proxy::Route>()
-        .cloned();
-    let remote = response.remote_addr().map(RemoteAddr);
-    let body = Metered {
-        expected: headers
-            .get(reqwest::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok()),
-        chunked: headers
-            .get(reqwest::header::TRANSFER_ENCODING)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.to_ascii_lowercase().contains("chunked")),
+    map_body(response, move |chunks| Metered {
+        expected,
+        chunked,
         received: 0,
-        url: url.clone(),
-        inner: Box::pin(response.bytes_stream()),
+        url,
+        inner: chunks,
         permit,
         download,
         pending: None,
-    };
-    let mut builder = http::Response::builder()
-        .status(status)
-        .version(version)
-        .url(url);
-    if let Some(map) = builder.headers_mut() {
-        *map = headers;
-    }
-    if let Some(route) = route {
-        builder = builder.extension(route);
-    }
-    if let Some(remote) = remote {
-        builder = builder.extension(remote);
-    }
-    match builder.body(netsession_http_cache::sized_body(body, length)) {
-        Ok(response) => reqwest::Response::from(response),
-        // Status, version and headers came from a valid response: building cannot fail.
-        Err(_) => reqwest::Response::from(http::Response::new(reqwest::Body::from(""))),
+    })
+}
+
+/// `response` with its body's chunks passed through `wrap`, keeping its head, URL,
+/// extensions (the proxy route, the peer's address) and length, without copying them.
+fn map_body<S, E>(response: reqwest::Response, wrap: impl FnOnce(Chunks) -> S) -> reqwest::Response
+where
+    S: Stream<Item = Result<Bytes, E>> + Send + 'static,
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
+{
+    let url = response.url().clone();
+    let length = response.content_length();
+    let (mut parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
+    let chunks: Chunks = Box::pin(http_body_util::BodyDataStream::new(body));
+    keep_url(&mut parts.extensions, url);
+    reqwest::Response::from(http::Response::from_parts(
+        parts,
+        netsession_http_cache::sized_body(wrap(chunks), length),
+    ))
+}
+
+/// Puts `url` where `reqwest::Response::from(http::Response)` reads it back (reqwest keeps
+/// it outside the extensions, and only its response builder extension can write it).
+fn keep_url(extensions: &mut http::Extensions, url: Url) {
+    if let Ok(carrier) = http::Response::builder().url(url).body(()) {
+        let (parts, ()) = carrier.into_parts();
+        extensions.extend(parts.extensions);
     }
 }
 
@@ -325,11 +323,7 @@ pub(crate) fn replace_head(
     let mut http: http::Response<reqwest::Body> = response.into();
     *http.status_mut() = status;
     *http.headers_mut() = headers;
-    // The URL travels in an extension reqwest reads back when converting.
-    if let Ok(carrier) = http::Response::builder().url(url).body(()) {
-        let (parts, ()) = carrier.into_parts();
-        http.extensions_mut().extend(parts.extensions);
-    }
+    keep_url(http.extensions_mut(), url);
     reqwest::Response::from(http)
 }
 
@@ -360,31 +354,12 @@ pub(crate) fn watch_body(
         on_end(BodyEnd::Completed);
         return response;
     }
-    let status = response.status();
-    let version = response.version();
     let url = response.url().clone();
-    let headers = response.headers().clone();
-    let extensions = response.extensions().clone();
-    let length = response.content_length();
-    let body = Watched {
-        url: url.clone(),
-        inner: Box::pin(response.bytes_stream()),
+    map_body(response, move |chunks| Watched {
+        url,
+        inner: chunks,
         on_end: Some(Box::new(on_end)),
-    };
-    let mut builder = http::Response::builder()
-        .status(status)
-        .version(version)
-        .url(url);
-    if let Some(map) = builder.headers_mut() {
-        *map = headers;
-    }
-    if let Some(map) = builder.extensions_mut() {
-        map.extend(extensions);
-    }
-    match builder.body(netsession_http_cache::sized_body(body, length)) {
-        Ok(response) => reqwest::Response::from(response),
-        Err(_) => reqwest::Response::from(http::Response::new(reqwest::Body::from(""))),
-    }
+    })
 }
 
 struct Watched {
