@@ -85,9 +85,10 @@ pub struct NetError {
 }
 
 impl NetError {
-    pub(crate) fn new(name: &'static str, code: i32, url: &Url) -> Self {
+    /// The error `code`, named from Chromium's table (`net::ERR_<unknown>` outside it).
+    pub(crate) fn new(code: i32, url: &Url) -> Self {
         Self {
-            name,
+            name: crate::net_log::net_error_name(code),
             code,
             url: Box::new(url.clone()),
             detail: None,
@@ -171,7 +172,7 @@ impl std::error::Error for NetError {
 
 impl From<OnlyIfCachedMiss> for NetError {
     fn from(miss: OnlyIfCachedMiss) -> Self {
-        Self::new("net::ERR_CACHE_MISS", -400, &miss.0)
+        Self::new(-400, &miss.0) // ERR_CACHE_MISS
     }
 }
 
@@ -242,11 +243,12 @@ impl Session {
             // `onErrorOccurred` if it fails or is dropped first.
             let session = self.clone();
             Ok(transport::watch_body(response, move |end| {
-                let (name, code) = match end {
-                    BodyEnd::Completed => ("net::OK", 0),
-                    BodyEnd::Failed(error) => (error.name(), error.code()),
-                    BodyEnd::Aborted => ("net::ERR_ABORTED", -3),
+                let code = match end {
+                    BodyEnd::Completed => 0,
+                    BodyEnd::Failed(error) => error.code(),
+                    BodyEnd::Aborted => -3, // ERR_ABORTED
                 };
+                let name = crate::net_log::net_error_name(code);
                 log.end(EventType::RequestAlive, code);
                 if let Some(mut details) = watch {
                     let web = session.web_request();
@@ -299,7 +301,7 @@ impl Session {
                     details.redirect_url = None;
                     redirects += 1;
                     if redirects > MAX_REDIRECTS {
-                        return Err(NetError::new("net::ERR_TOO_MANY_REDIRECTS", -310, &target));
+                        return Err(NetError::new(-310, &target)); // ERR_TOO_MANY_REDIRECTS
                     }
                     *request.url_mut() = target;
                     continue;
@@ -318,7 +320,7 @@ impl Session {
             } else if url.scheme() == "data" {
                 data_response(&url)?
             } else if !matches!(url.scheme(), "http" | "https") {
-                return Err(NetError::new("net::ERR_UNKNOWN_URL_SCHEME", -302, &url));
+                return Err(NetError::new(-302, &url)); // ERR_UNKNOWN_URL_SCHEME
             } else {
                 self.add_headers(&mut request, log);
                 if let Some(details) = watch.as_mut() {
@@ -395,11 +397,7 @@ impl Session {
                         }
                         redirects += 1;
                         if redirects > MAX_REDIRECTS {
-                            return Err(NetError::new(
-                                "net::ERR_TOO_MANY_REDIRECTS",
-                                -310,
-                                next.url(),
-                            ));
+                            return Err(NetError::new(-310, next.url())); // ERR_TOO_MANY_REDIRECTS
                         }
                         // The redirect's body is not read: its connection slot goes back now.
                         drop(response);
@@ -422,7 +420,7 @@ impl Session {
     ) -> Result<reqwest::Response, NetError> {
         let Some(request) = request else {
             // A streaming body cannot be handed to a handler.
-            return Err(NetError::new("net::ERR_FAILED", -2, url));
+            return Err(NetError::new(-2, url)); // ERR_FAILED
         };
         let protocol_request = ProtocolRequest {
             url: url.clone(),
@@ -441,8 +439,7 @@ impl Session {
         };
         let answer = handler(protocol_request).await;
         if let Some(code) = answer.error {
-            let name = crate::net_log::net_error_name(code);
-            return Err(NetError::new(name, code, url));
+            return Err(NetError::new(code, url));
         }
         let body = match answer.body {
             ProtocolBody::Url(target) => {
@@ -465,7 +462,7 @@ impl Session {
                     let length = file.metadata().await.ok().map(|m| m.len());
                     netsession_http_cache::sized_body(file_chunks(file), length)
                 }
-                Err(_) => return Err(NetError::new("net::ERR_FILE_NOT_FOUND", -6, url)),
+                Err(_) => return Err(NetError::new(-6, url)), // ERR_FILE_NOT_FOUND
             },
         };
         let mut headers = reqwest::header::HeaderMap::new();
@@ -500,7 +497,7 @@ impl Session {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(uuid)
             .cloned()
-            .ok_or_else(|| NetError::new("net::ERR_FILE_NOT_FOUND", -6, url))?;
+            .ok_or_else(|| NetError::new(-6, url))?; // ERR_FILE_NOT_FOUND
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(
             reqwest::header::CONTENT_LENGTH,
@@ -556,7 +553,7 @@ impl Session {
                 netsession_downloads::DownloadOptions::default(),
             )
             .map(Navigation::Download)
-            .map_err(|error| NetError::new("net::ERR_FAILED", -2, &last).with_detail(error))
+            .map_err(|error| NetError::new(-2, &last).with_detail(error)) // ERR_FAILED
     }
 
     /// The headers the session adds: its user agent and `Accept-Language` unless the request
@@ -764,10 +761,7 @@ impl Session {
         let Some(identity) = identity else {
             return Ok(first);
         };
-        let library = |error: crate::ntlm::NtlmError| {
-            NetError::new("net::ERR_UNEXPECTED_SECURITY_LIBRARY_STATUS", -342, url)
-                .with_detail(error)
-        };
+        let library = |error: crate::ntlm::NtlmError| NetError::new(-342, url).with_detail(error);
         settle(first).await;
         // NTLM needs its steps on one connection. The pool hands a connection back a moment
         // after its body ends; when the next step lands on another one the server starts
@@ -775,16 +769,10 @@ impl Session {
         let mut last = None;
         for attempt in 0..NTLM_ATTEMPTS {
             let Ok(mut handshake) = NtlmHandshake::new(&identity) else {
-                return Err(NetError::new(
-                    "net::ERR_INVALID_AUTH_CREDENTIALS",
-                    -338,
-                    url,
-                ));
+                return Err(NetError::new(-338, url)); // ERR_INVALID_AUTH_CREDENTIALS
             };
             let negotiate = handshake.step(None).map_err(library)?;
-            let mut request = retry
-                .try_clone()
-                .ok_or_else(|| NetError::new("net::ERR_FAILED", -2, url))?;
+            let mut request = retry.try_clone().ok_or_else(|| NetError::new(-2, url))?;
             authorize(&mut request, &negotiate);
             let challenged = self.transport(request, log).await?;
             if challenged.status() != StatusCode::UNAUTHORIZED {
@@ -804,9 +792,7 @@ impl Session {
             };
             settle(challenged).await;
             let authenticate = handshake.step(Some(&challenge)).map_err(library)?;
-            let mut request = retry
-                .try_clone()
-                .ok_or_else(|| NetError::new("net::ERR_FAILED", -2, url))?;
+            let mut request = retry.try_clone().ok_or_else(|| NetError::new(-2, url))?;
             authorize(&mut request, &authenticate);
             let response = self.transport(request, log).await?;
             if response.status() != StatusCode::UNAUTHORIZED {
@@ -834,11 +820,7 @@ impl Session {
         self.inner.auth_cache.remove(url, "");
         match last {
             Some(response) => Ok(response),
-            None => Err(NetError::new(
-                "net::ERR_INVALID_AUTH_CREDENTIALS",
-                -338,
-                url,
-            )),
+            None => Err(NetError::new(-338, url)), // ERR_INVALID_AUTH_CREDENTIALS
         }
     }
 
@@ -901,7 +883,7 @@ impl Session {
         if let Some(emulation) = &emulation {
             let conditions = emulation.conditions;
             if conditions.offline {
-                return Err(NetError::new("net::ERR_INTERNET_DISCONNECTED", -106, &url));
+                return Err(NetError::new(-106, &url)); // ERR_INTERNET_DISCONNECTED
             }
             if !conditions.latency.is_zero() {
                 tokio::time::sleep(conditions.latency).await;
@@ -992,7 +974,7 @@ fn next_hop(
 
 /// `net::ERR_BLOCKED_BY_CLIENT`: a webRequest listener cancelled the request.
 fn blocked(url: &Url) -> NetError {
-    NetError::new("net::ERR_BLOCKED_BY_CLIENT", -20, url)
+    NetError::new(-20, url) // ERR_BLOCKED_BY_CLIENT
 }
 
 fn from_cache(response: &reqwest::Response) -> bool {
@@ -1096,7 +1078,7 @@ async fn settle(response: reqwest::Response) {
 /// A `data:` URL's response, as Chromium's data URL loader answers it: 200 with the URL's
 /// MIME type; `net::ERR_INVALID_URL` when it does not decode.
 fn data_response(url: &Url) -> Result<reqwest::Response, NetError> {
-    let invalid = || NetError::new("net::ERR_INVALID_URL", -300, url);
+    let invalid = || NetError::new(-300, url); // ERR_INVALID_URL
     let data = data_url::DataUrl::process(url.as_str()).map_err(|_| invalid())?;
     let mime = data.mime_type().to_string();
     let (body, _) = data.decode_to_vec().map_err(|_| invalid())?;

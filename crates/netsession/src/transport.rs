@@ -173,10 +173,10 @@ impl Stream for Metered {
                 let short = self
                     .expected
                     .is_some_and(|expected| self.received < expected);
-                let (name, code) = body_net_error(&error, short, self.chunked);
+                let code = body_net_error(&error, short, self.chunked);
                 let url = self.url.clone();
                 Poll::Ready(Some(Err(
-                    NetError::new(name, code, &url).with_detail(ArcError(Arc::new(error)))
+                    NetError::new(code, &url).with_detail(ArcError(Arc::new(error)))
                 )))
             }
             Poll::Pending => Poll::Pending,
@@ -185,16 +185,16 @@ impl Stream for Metered {
 }
 
 /// Chromium's name for a body that failed mid-way.
-fn body_net_error(error: &reqwest::Error, short: bool, chunked: bool) -> (&'static str, i32) {
+fn body_net_error(error: &reqwest::Error, short: bool, chunked: bool) -> i32 {
     if error.is_timeout() {
-        return ("net::ERR_TIMED_OUT", -7);
+        return -7; // ERR_TIMED_OUT
     }
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     let mut depth = 0;
     while let Some(current) = source {
         if let Some(io) = current.downcast_ref::<std::io::Error>() {
             if io.kind() == std::io::ErrorKind::ConnectionReset {
-                return ("net::ERR_CONNECTION_RESET", -101);
+                return -101; // ERR_CONNECTION_RESET
             }
         }
         depth += 1;
@@ -204,11 +204,11 @@ fn body_net_error(error: &reqwest::Error, short: bool, chunked: bool) -> (&'stat
         source = current.source();
     }
     if short {
-        ("net::ERR_CONTENT_LENGTH_MISMATCH", -354)
+        -354 // ERR_CONTENT_LENGTH_MISMATCH
     } else if chunked {
-        ("net::ERR_INCOMPLETE_CHUNKED_ENCODING", -355)
+        -355 // ERR_INCOMPLETE_CHUNKED_ENCODING
     } else {
-        ("net::ERR_FAILED", -2)
+        -2 // ERR_FAILED
     }
 }
 
@@ -216,50 +216,44 @@ fn body_net_error(error: &reqwest::Error, short: bool, chunked: bool) -> (&'stat
 pub(crate) fn classify(error: netsession_proxy::Error, url: &Url) -> NetError {
     use netsession_proxy::Error as E;
     match error {
-        E::PacFetch { .. } | E::PacScript { .. } => {
-            NetError::new("net::ERR_MANDATORY_PROXY_CONFIGURATION_FAILED", -131, url)
-                .with_detail(error)
-        }
-        E::NoProxyAvailable(_) => NetError::new("net::ERR_NO_SUPPORTED_PROXIES", -336, url),
-        E::ProxyConnectionFailed { .. } => {
-            NetError::new("net::ERR_PROXY_CONNECTION_FAILED", -130, url).with_detail(error)
-        }
+        E::PacFetch { .. } | E::PacScript { .. } => NetError::new(-131, url).with_detail(error),
+        E::NoProxyAvailable(_) => NetError::new(-336, url), // ERR_NO_SUPPORTED_PROXIES
+        E::ProxyConnectionFailed { .. } => NetError::new(-130, url).with_detail(error),
         E::ProxyAuthRequired { ref proxy } => {
             let server = proxy.server().cloned().map(Box::new);
-            let mut net_error =
-                NetError::new("net::ERR_PROXY_AUTH_REQUESTED", -127, url).with_detail(error);
+            let mut net_error = NetError::new(-127, url).with_detail(error);
             net_error.proxy_auth = server;
             net_error
         }
         E::Request(request_error) => {
-            let (name, code) = request_net_error(&request_error);
-            NetError::new(name, code, url).with_detail(ArcError(request_error))
+            let code = request_net_error(&request_error);
+            NetError::new(code, url).with_detail(ArcError(request_error))
         }
-        other => NetError::new("net::ERR_FAILED", -2, url).with_detail(other),
+        other => NetError::new(-2, url).with_detail(other), // ERR_FAILED
     }
 }
 
 /// The net error of a reqwest failure: certificate errors as the verifier (or the app's
 /// verify proc) named them, unresolvable names, refused connections, time-outs.
-fn request_net_error(error: &reqwest::Error) -> (&'static str, i32) {
+fn request_net_error(error: &reqwest::Error) -> i32 {
     if let Some(netsession_cert_verify::Error::Rejected { net_error, .. }) =
         netsession_cert_verify::Error::find(error)
     {
-        return (net_error.name(), net_error.code());
+        return net_error.code();
     }
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     let mut depth = 0;
     while let Some(current) = source {
         if current.downcast_ref::<NameNotResolved>().is_some() {
-            return ("net::ERR_NAME_NOT_RESOLVED", -105);
+            return -105; // ERR_NAME_NOT_RESOLVED
         }
         if let Some(io) = current.downcast_ref::<std::io::Error>() {
             match io.kind() {
                 std::io::ErrorKind::ConnectionRefused => {
-                    return ("net::ERR_CONNECTION_REFUSED", -102);
+                    return -102; // ERR_CONNECTION_REFUSED
                 }
-                std::io::ErrorKind::ConnectionReset => return ("net::ERR_CONNECTION_RESET", -101),
-                std::io::ErrorKind::TimedOut => return ("net::ERR_TIMED_OUT", -7),
+                std::io::ErrorKind::ConnectionReset => return -101,
+                std::io::ErrorKind::TimedOut => return -7,
                 _ => {}
             }
         }
@@ -270,11 +264,11 @@ fn request_net_error(error: &reqwest::Error) -> (&'static str, i32) {
         source = current.source();
     }
     if error.is_timeout() {
-        ("net::ERR_TIMED_OUT", -7)
+        -7 // ERR_TIMED_OUT
     } else if error.is_connect() {
-        ("net::ERR_CONNECTION_FAILED", -104)
+        -104 // ERR_CONNECTION_FAILED
     } else {
-        ("net::ERR_FAILED", -2)
+        -2 // ERR_FAILED
     }
 }
 
@@ -382,8 +376,7 @@ impl Stream for Watched {
             Poll::Ready(Some(Err(error))) => {
                 if let Some(hook) = self.on_end.take() {
                     let found = NetError::find(error).cloned();
-                    let net_error =
-                        found.unwrap_or_else(|| NetError::new("net::ERR_FAILED", -2, &self.url));
+                    let net_error = found.unwrap_or_else(|| NetError::new(-2, &self.url));
                     hook(BodyEnd::Failed(&net_error));
                 }
             }
