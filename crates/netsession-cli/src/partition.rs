@@ -25,11 +25,7 @@ pub(crate) fn data_dir(global: &Global) -> Result<PathBuf, Failure> {
     if let Some(dir) = &global.data_dir {
         return Ok(dir.clone());
     }
-    let config = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")));
-    config
-        .map(|dir| dir.join("netsession"))
+    // The facade's choice; without it the CLI asks rather than writing to a temp folder.
+    netsession::platform_data_dir()
         .ok_or_else(|| Failure::Config("no --data-dir given and HOME is not set".to_owned()))
 }

@@ -125,7 +125,7 @@ pub use identity::accept_language_header;
 pub use netsession_proxy::ProxyConfig;
 pub use permissions::{Permission, PermissionCheck, PermissionRequest};
 pub use preloads::{PreloadKind, PreloadScript};
-pub use session::{Session, SessionOptions, Sessions, sessions, set_data_dir};
+pub use session::{Session, SessionOptions, Sessions, platform_data_dir, sessions, set_data_dir};
 
 pub use netsession_bypass as bypass;
 pub use netsession_cert_verify as cert_verify;

@@ -168,16 +168,21 @@ pub fn set_data_dir(dir: impl Into<PathBuf>) -> Result<(), Error> {
 /// (`$XDG_CONFIG_HOME/netsession` or `~/.config/netsession` on Linux, where Electron keeps
 /// `userData`).
 pub fn sessions() -> &'static Sessions {
-    GLOBAL.get_or_init(|| Sessions::new(default_data_dir()))
+    GLOBAL.get_or_init(|| {
+        Sessions::new(
+            platform_data_dir().unwrap_or_else(|| std::env::temp_dir().join("netsession")),
+        )
+    })
 }
 
-fn default_data_dir() -> PathBuf {
+/// Where Electron would keep `userData` for an app called `netsession` on Linux:
+/// `$XDG_CONFIG_HOME/netsession`, else `~/.config/netsession`; `None` with neither set.
+pub fn platform_data_dir() -> Option<PathBuf> {
     std::env::var_os("XDG_CONFIG_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))
-        .unwrap_or_else(std::env::temp_dir)
-        .join("netsession")
+        .map(|dir| dir.join("netsession"))
 }
 
 /// A network session: Electron's `Session`. Cheap to clone; clones are the same session.
