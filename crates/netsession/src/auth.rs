@@ -272,9 +272,9 @@ pub(crate) fn url_credentials(url: &Url) -> Option<Credentials> {
         return None;
     }
     let decode = |s: &str| {
-        crate::protocol::percent_decode(s)
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .unwrap_or_else(|| s.to_owned())
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
     };
     Some(Credentials {
         username: decode(url.username()),

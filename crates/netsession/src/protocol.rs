@@ -518,20 +518,17 @@ fn resolve_in(root: &Path, url: &Url) -> ProtocolResponse {
     let mut path = root.to_path_buf();
     // The host of `app://bundle/x` is part of the name space, not a folder.
     for segment in url.path().split('/').filter(|s| !s.is_empty()) {
-        let Some(decoded) = percent_decode(segment) else {
-            return ProtocolResponse::error(ACCESS_DENIED);
-        };
-        let Ok(name) = String::from_utf8(decoded) else {
+        let Ok(name) = percent_encoding::percent_decode_str(segment).decode_utf8() else {
             return ProtocolResponse::error(ACCESS_DENIED);
         };
         if name == "."
             || name == ".."
             || name.contains(['/', '\\', '\0'])
-            || Path::new(&name).is_absolute()
+            || Path::new(name.as_ref()).is_absolute()
         {
             return ProtocolResponse::error(ACCESS_DENIED);
         }
-        path.push(name);
+        path.push(name.as_ref());
     }
     let Ok(real) = std::fs::canonicalize(&path) else {
         return ProtocolResponse::error(NOT_FOUND);
@@ -548,22 +545,4 @@ fn resolve_in(root: &Path, url: &Url) -> ProtocolResponse {
         return ProtocolResponse::error(NOT_FOUND);
     }
     ProtocolResponse::file(real)
-}
-
-/// `%XX` escapes decoded; `None` for a malformed escape.
-pub(crate) fn percent_decode(s: &str) -> Option<Vec<u8>> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b);
-            i += 1;
-        }
-    }
-    Some(out)
 }
