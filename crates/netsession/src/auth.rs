@@ -282,8 +282,8 @@ pub(crate) fn url_credentials(url: &Url) -> Option<Credentials> {
     })
 }
 
-/// `scheme://host:port`, the key of the cache.
-fn origin_of(url: &Url) -> String {
+/// `scheme://host:port`: the key of the auth cache, and of the connection slots.
+pub(crate) fn origin_of(url: &Url) -> String {
     format!(
         "{}://{}:{}",
         url.scheme(),

@@ -35,12 +35,7 @@ pub(crate) struct Slots {
 impl Slots {
     /// Waits for a slot to `url`'s host; the permit travels with the response body.
     pub(crate) async fn acquire(&self, url: &Url) -> Option<OwnedSemaphorePermit> {
-        let key = format!(
-            "{}://{}:{}",
-            url.scheme(),
-            url.host_str().unwrap_or_default(),
-            url.port_or_known_default().unwrap_or(0)
-        );
+        let key = crate::auth::origin_of(url);
         let semaphore = {
             let mut groups = self.groups.lock().unwrap_or_else(PoisonError::into_inner);
             if groups.len() >= MAX_GROUPS && !groups.contains_key(&key) {
