@@ -11,6 +11,7 @@ use rquickjs::convert::Coerced;
 use rquickjs::function::{Rest, This};
 use rquickjs::{Context, Ctx, Exception, FromJs, Function, Object, Runtime, Value};
 
+use crate::backtrace;
 use crate::clock::{Clock, unix_millis};
 use crate::error::{Error, ErrorKind};
 use crate::helpers;
@@ -152,6 +153,8 @@ impl Engine {
         self.begin();
         let state = Arc::clone(&self.state);
         let mut result = self.context.with(|ctx| {
+            // A backtrace left from an earlier run would stop QuickJS from recording this one.
+            backtrace::take(&ctx);
             call_find_proxy(&ctx, url, host).map_err(|failure| state.error(&ctx, failure))
         });
         self.finish();
@@ -169,6 +172,7 @@ impl Engine {
              return typeof v === 'string' ? JSON.stringify(v) : String(v); }})()"
         );
         let mut result = self.context.with(|ctx| {
+            backtrace::take(&ctx);
             ctx.eval_with_options::<Value<'_>, _>(source, eval_options("expression.js"))
                 .map_err(Failure::Js)
                 .and_then(|value| string_result(&value))
@@ -279,7 +283,10 @@ impl State {
         let timed_out = self.timed_out.load(Ordering::Relaxed);
         let error = match failure {
             Failure::Pac(error) => error,
-            Failure::Js(rquickjs::Error::Exception) => describe_exception(ctx, &ctx.catch()),
+            Failure::Js(rquickjs::Error::Exception) => {
+                let value = ctx.catch();
+                describe_exception(ctx, &value, backtrace::take(ctx).as_deref())
+            }
             Failure::Js(rquickjs::Error::Allocation) => {
                 Error::new(ErrorKind::OutOfMemory, None, "out of memory")
             }
@@ -342,7 +349,26 @@ fn find_function<'js>(ctx: &Ctx<'js>) -> Result<Function<'js>, Failure> {
 fn call_find_proxy(ctx: &Ctx<'_>, url: &str, host: &str) -> Result<String, Failure> {
     let function = find_function(ctx)?;
     let value: Value<'_> = function.call((This(ctx.globals()), url, host))?;
-    string_result(&value)
+    string_result(&value).map_err(|failure| match failure {
+        // The call has returned, so no stack tells where: point at the function instead.
+        Failure::Pac(error) => Failure::Pac(error.at_line(definition_line(ctx, &function))),
+        other => other,
+    })
+}
+
+/// The line where `function` is defined in the script, through the prelude's
+/// `definitionLine`.
+fn definition_line<'js>(ctx: &Ctx<'js>, function: &Function<'js>) -> Option<u32> {
+    let getter = ctx.userdata::<Function<'js>>()?.clone();
+    match getter.call::<_, Value<'js>>((function.clone(),)) {
+        Ok(line) => line.as_int().and_then(|line| u32::try_from(line).ok()),
+        Err(_) => {
+            // Only the deadline or the memory limit can stop the getters: leave no exception
+            // pending, the caller reports the failure it had.
+            drop(ctx.catch());
+            None
+        }
+    }
 }
 
 fn string_result(value: &Value<'_>) -> Result<String, Failure> {
@@ -364,13 +390,15 @@ fn string_result(value: &Value<'_>) -> Result<String, Failure> {
     Ok(text)
 }
 
-/// Chromium-style text and the script line of an uncaught exception.
-fn describe_exception<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> Error {
+/// Chromium-style text and the script line of an uncaught exception: from its `stack` for an
+/// `Error`, else from the backtrace QuickJS recorded when it was thrown.
+fn describe_exception<'js>(ctx: &Ctx<'js>, value: &Value<'js>, backtrace: Option<&str>) -> Error {
     if let Some(object) = value.as_object().filter(|_| value.is_error()) {
         let name = property_text(ctx, object, "name").unwrap_or_else(|| "Error".to_owned());
         let message = property_text(ctx, object, "message").unwrap_or_default();
         let stack = property_text(ctx, object, "stack").unwrap_or_default();
-        let line = script_line(&stack);
+        // A script may have replaced `stack`: the recorded backtrace still tells.
+        let line = script_line(&stack).or_else(|| backtrace.and_then(script_line));
         if name == "InternalError" && message.contains("out of memory") {
             return Error::new(ErrorKind::OutOfMemory, line, "out of memory");
         }
@@ -390,7 +418,8 @@ fn describe_exception<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> Error {
     } else {
         Coerced::<String>::from_js(ctx, value.clone()).map_or_else(|_| "?".to_owned(), |c| c.0)
     };
-    Error::new(ErrorKind::Exception, None, format!("Uncaught {text}"))
+    let line = backtrace.and_then(script_line);
+    Error::new(ErrorKind::Exception, line, format!("Uncaught {text}"))
 }
 
 fn property_text<'js>(ctx: &Ctx<'js>, object: &Object<'js>, key: &str) -> Option<String> {
@@ -462,7 +491,10 @@ fn install<'js>(ctx: &Ctx<'js>, state: &Arc<State>) -> rquickjs::Result<()> {
             .map(|seconds| f64::from(seconds) * 1000.0)
     })?;
     let prelude: Function<'js> = ctx.eval_with_options(PRELUDE, eval_options("prelude.js"))?;
-    prelude.call::<_, ()>((now, offset))?;
+    let definition_line: Function<'js> = prelude.call((now, offset))?;
+    // Userdata is out of the script's reach, and the runtime frees it before itself.
+    ctx.store_userdata(definition_line)
+        .map_err(|_| rquickjs::Error::Unknown)?;
 
     let s = Arc::clone(state);
     set_function(

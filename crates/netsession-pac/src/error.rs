@@ -19,11 +19,18 @@ pub enum ErrorKind {
     MissingFunction,
     /// The script threw (at load time or during `FindProxyForURL`).
     Exception,
-    /// `FindProxyForURL` returned something other than a string.
+    /// `FindProxyForURL` returned something other than a string; the error's line is where
+    /// the function is defined.
     NotAString,
-    /// `FindProxyForURL` returned a string with a non-ASCII character.
+    /// `FindProxyForURL` returned a string with a non-ASCII character; the error's line is
+    /// where the function is defined.
     NonAscii,
     /// The script ran past its deadline and was stopped.
+    ///
+    /// The error's line is the last position QuickJS recorded in the function that was
+    /// running: the line of its last call (to a helper or another function), else the line
+    /// where the function is defined (line 1 for the top level). A loop that calls nothing
+    /// is therefore placed at its function, not at the loop itself.
     Timeout,
     /// The script ran out of its memory budget.
     OutOfMemory,
@@ -59,7 +66,10 @@ impl fmt::Display for ErrorKind {
 /// [`Error::message`] is the text Chromium would log for the same failure (for example
 /// `FindProxyForURL() did not return a string.` or `Uncaught ReferenceError: x is not
 /// defined`); [`Error::line`] is the 1-based line of the script where it happened, when the
-/// engine knows it.
+/// engine knows it: where the exception was thrown (also for a thrown value that is not an
+/// `Error`), where the syntax error is, near where the script was running when it was stopped
+/// (see [`ErrorKind::Timeout`]), or, for a result that is not a usable string, where the
+/// function that returned it is defined.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Error {
@@ -75,6 +85,11 @@ impl Error {
             line,
             message: message.into(),
         }
+    }
+
+    /// The same error, placed at `line`.
+    pub(crate) fn at_line(self, line: Option<u32>) -> Self {
+        Self { line, ..self }
     }
 
     /// What went wrong.

@@ -69,6 +69,7 @@
 //! `netsession-proxy`, which uses this crate; this crate does no I/O of its own besides the
 //! DNS and address probes it is given.
 
+mod backtrace;
 mod clock;
 mod engine;
 mod error;

@@ -2,6 +2,13 @@
 // Called once with two native functions: `nowMs()` gives the clock's current time in
 // milliseconds since the epoch; `offsetMs()` gives the local offset from UTC in milliseconds,
 // or `undefined` to keep the engine's own (process) time zone rules.
+//
+// Returns `definitionLine(f)`: the line where function `f` is defined in the PAC script
+// (`pac.js`), or `undefined` for a function defined elsewhere (the library, `eval`, native
+// code). The engine keeps it out of the script's reach and uses it to place errors that
+// have no stack, such as a result that is not a string. It holds on to QuickJS's own
+// `fileName` and `lineNumber` getters and to `Reflect.apply`, taken here before any script
+// can replace them.
 (function (nowMs, offsetMs) {
     var D = Date, P = D.prototype;
     var getTime = P.getTime, setTime = P.setTime, localOffset = P.getTimezoneOffset;
@@ -134,4 +141,11 @@
 
     globalThis.Date = PacDate;
     globalThis.getClientVersion = function getClientVersion() { return '1.0'; };
+
+    var apply = Reflect.apply, describe = Object.getOwnPropertyDescriptor;
+    var fileName = describe(Function.prototype, 'fileName').get;
+    var lineNumber = describe(Function.prototype, 'lineNumber').get;
+    return function definitionLine(f) {
+        return apply(fileName, f, []) === 'pac.js' ? apply(lineNumber, f, []) : undefined;
+    };
 })

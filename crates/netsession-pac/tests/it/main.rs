@@ -1,5 +1,6 @@
 //! Integration tests of `netsession-pac`: the conformance tables of `tests/data/`, limits,
-//! threads, errors and the replay of fuzz regressions.
+//! threads, errors, the native fast paths against the library, and the replay of fuzz
+//! regressions.
 
 #![allow(
     clippy::unwrap_used,
@@ -13,6 +14,7 @@ mod check;
 mod conformance;
 mod env;
 mod errors;
+mod fast_paths;
 mod fuzz_regressions;
 mod limits;
 mod threads;

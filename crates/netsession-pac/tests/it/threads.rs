@@ -1,10 +1,11 @@
 //! Sharing scripts between threads.
 
-use std::sync::{Arc, Barrier};
+use std::io;
+use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use netsession_pac::{ErrorKind, PacScript};
+use netsession_pac::{ErrorKind, PacScript, ProxyList};
 use url::Url;
 
 const CORP: &str = r#"
@@ -49,70 +50,88 @@ fn many_threads_share_one_script() {
     }
 }
 
+/// How long the runaway scripts below may spin. The tests never wait for a time: they only
+/// need the deadline to be longer than the hundred short evaluations they run meanwhile.
+const RUNAWAY_DEADLINE: Duration = Duration::from_secs(1);
+
+/// A script whose `FindProxyForURL` spins for host `loop` until the deadline stops it, after
+/// telling the test, through a lookup, that it has started spinning.
+fn runaway_script(started: mpsc::Sender<()>) -> PacScript {
+    PacScript::builder(
+        "function FindProxyForURL(u, h) {\n\
+         \x20 if (h == 'loop') {\n\
+         \x20   dnsResolve('spinning.test');\n\
+         \x20   for (;;) {}\n\
+         \x20 }\n\
+         \x20 return 'DIRECT';\n\
+         }",
+    )
+    .resolver(move |host: &str| {
+        if host == "spinning.test" {
+            // The test may have stopped listening; the script goes on spinning regardless.
+            let _ = started.send(());
+        }
+        Err(io::ErrorKind::NotFound.into())
+    })
+    .deadline(RUNAWAY_DEADLINE)
+    .max_engines(2)
+    .build()
+    .unwrap()
+}
+
+/// Starts the runaway call on its own thread: the handle gives the call's result, the
+/// receiver gets a message once it has returned.
+fn spin(
+    runaway: &PacScript,
+) -> (
+    thread::JoinHandle<Result<ProxyList, netsession_pac::Error>>,
+    mpsc::Receiver<()>,
+) {
+    let (done_tx, done_rx) = mpsc::channel();
+    let runaway = runaway.clone();
+    let handle = thread::spawn(move || {
+        let result = runaway.find_proxy(&Url::parse("http://loop/").unwrap());
+        done_tx.send(()).unwrap();
+        result
+    });
+    (handle, done_rx)
+}
+
 #[test]
 fn a_runaway_script_does_not_block_another_script() {
-    let runaway = PacScript::builder(
-        "function FindProxyForURL(u, h) { if (h == 'loop') for (;;) {} return 'DIRECT'; }",
-    )
-    .deadline(Duration::from_millis(1500))
-    .build()
-    .unwrap();
+    let (started_tx, started_rx) = mpsc::channel();
+    let runaway = runaway_script(started_tx);
     let busy = PacScript::new(CORP).unwrap();
-    let start = Arc::new(Barrier::new(2));
-    let runaway_thread = {
-        let start = Arc::clone(&start);
-        thread::spawn(move || {
-            start.wait();
-            let began = Instant::now();
-            let error = runaway
-                .find_proxy(&Url::parse("http://loop/").unwrap())
-                .unwrap_err();
-            (error.kind(), began.elapsed())
-        })
-    };
-    start.wait();
-    let began = Instant::now();
+    let (runaway_call, done) = spin(&runaway);
+    started_rx.recv().unwrap();
     let url = Url::parse("https://www.example.com/").unwrap();
-    let mut answered = 0;
-    // Keep evaluating the second script while the first one spins.
-    while began.elapsed() < Duration::from_millis(1000) {
+    for _ in 0..100 {
         assert_eq!(busy.find_proxy(&url).unwrap().to_string(), "PROXY web:8080");
-        answered += 1;
     }
-    let (kind, took) = runaway_thread.join().unwrap();
-    assert_eq!(kind, ErrorKind::Timeout);
-    assert!(took >= Duration::from_millis(1500), "{took:?}");
-    assert!(took < Duration::from_secs(5), "{took:?}");
-    assert!(
-        answered > 100,
-        "only {answered} answers while the other script ran"
+    // Every answer above came while the runaway call was still spinning.
+    assert_eq!(done.try_recv(), Err(mpsc::TryRecvError::Empty));
+    assert_eq!(
+        runaway_call.join().unwrap().unwrap_err().kind(),
+        ErrorKind::Timeout
     );
 }
 
 #[test]
 fn a_runaway_call_does_not_block_other_calls_of_the_same_script() {
-    let script = PacScript::builder(
-        "function FindProxyForURL(u, h) { if (h == 'loop') for (;;) {} return 'DIRECT'; }",
-    )
-    .deadline(Duration::from_millis(1000))
-    .max_engines(2)
-    .build()
-    .unwrap();
-    let spinning = {
-        let script = script.clone();
-        thread::spawn(move || script.find_proxy(&Url::parse("http://loop/").unwrap()))
-    };
-    thread::sleep(Duration::from_millis(100));
-    let began = Instant::now();
-    assert!(
-        script
-            .find_proxy(&Url::parse("http://fine/").unwrap())
-            .unwrap()
-            .is_direct()
-    );
-    assert!(began.elapsed() < Duration::from_millis(800));
+    let (started_tx, started_rx) = mpsc::channel();
+    let script = runaway_script(started_tx);
+    let (runaway_call, done) = spin(&script);
+    started_rx.recv().unwrap();
+    let fine = Url::parse("http://fine/").unwrap();
+    for _ in 0..100 {
+        assert!(script.find_proxy(&fine).unwrap().is_direct());
+    }
+    // Every answer above came from the other engine while the first one was still spinning.
+    assert_eq!(done.try_recv(), Err(mpsc::TryRecvError::Empty));
     assert_eq!(
-        spinning.join().unwrap().unwrap_err().kind(),
+        runaway_call.join().unwrap().unwrap_err().kind(),
         ErrorKind::Timeout
     );
+    // The stopped engine was replaced.
+    assert!(script.find_proxy(&fine).unwrap().is_direct());
 }
