@@ -84,3 +84,59 @@ fn agrees_with_recorded_chromium() {
     assert!(total > 0, "no recorded cases");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Replays `tests/data/chromium-156-pac.tsv` (made by `tests/data/record_chromium_pac.py`): the
+/// scripts of `tests/data/pac/` exercise the helper library, the URL handed to the script and
+/// Chromium's parsing of odd result strings. Where Chromium's script failed (it falls back to
+/// DIRECT), Electron's mandatory PAC answers the empty string, and so must we.
+#[test]
+fn pac_agrees_with_recorded_chromium() {
+    let table = read("chromium-156-pac.tsv");
+    let now = table
+        .lines()
+        .find_map(|l| l.strip_prefix("# recorded at "))
+        .and_then(|l| l.split(' ').next())
+        .expect("the table records when it was made");
+    let mut scripts: BTreeMap<String, Vec<Case>> = BTreeMap::new();
+    for (index, line) in table.lines().enumerate() {
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [pac, url, chromium] = fields[..] else {
+            panic!("chromium-156-pac.tsv:{}: expected 3 fields", index + 1);
+        };
+        let electron = if chromium == "FAILED" { "" } else { chromium };
+        scripts.entry(pac.to_owned()).or_default().push(Case {
+            line: index + 1,
+            url: url.to_owned(),
+            chromium: electron.to_owned(),
+        });
+    }
+    let (mut total, mut problems) = (0, Vec::new());
+    for (pac, cases) in &scripts {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/pac")
+            .join(pac);
+        let path = path.to_str().unwrap();
+        let mut args = vec!["resolve-proxy", "--pac", path, "--now", now, "--"];
+        args.extend(cases.iter().map(|c| c.url.as_str()));
+        let ours = stdout_lines(&netsession(&args, ""));
+        assert_eq!(ours.len(), cases.len(), "one line per URL for {pac}");
+        for (case, ours) in cases.iter().zip(&ours) {
+            total += 1;
+            if *ours != case.chromium {
+                problems.push(format!(
+                    "line {}: {pac} {}: Chromium {:?}, ours {ours:?}",
+                    case.line, case.url, case.chromium
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "PAC agreement with Chromium 156: {}/{total}",
+        total - problems.len()
+    );
+    assert!(total > 40, "the table lost its cases");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
