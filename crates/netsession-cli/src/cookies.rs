@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use clap::{Args, Subcommand};
 use netsession_cookies::{
-    Cookie, CookieDetails, CookieFilter, CookieJar, SameSite, SameSiteContext,
+    Cookie, CookieDetails, CookieFilter, CookieJar, Error, SameSite, SameSiteContext,
 };
 use netsession_storage::Storage;
 use url::Url;
@@ -21,7 +21,11 @@ Examples:
   netsession --data-dir /tmp/app --partition persist:work cookies store https://example.com/ 'sid=1; Path=/; HttpOnly'
   netsession --data-dir /tmp/app --partition persist:work cookies header https://example.com/account
   netsession --data-dir /tmp/app cookies set https://example.com/ theme=dark --same-site strict
-  netsession --data-dir /tmp/app cookies list https://example.com/";
+  netsession --data-dir /tmp/app cookies list https://example.com/
+  netsession --data-dir /tmp/app cookies get --domain example.com --secure --session=false
+
+The boolean filters and flags (--secure, --http-only, --session) take an optional value:
+the bare flag means true, --secure=false means false, and an absent flag does not filter.";
 
 #[derive(Debug, Args)]
 pub(crate) struct Cookies {
@@ -47,21 +51,12 @@ enum CookiesCommand {
         url: String,
     },
     /// Set a cookie as Electron's `cookies.set`; a rejected cookie prints Electron's message
-    /// and exits with status 1.
+    /// (`Failed to set cookie - <reason>`) on standard error and exits with status 1.
     Set(SetArgs),
     /// Print cookies as JSON, one object per line with Electron's Cookie fields: those that
-    /// would be sent to URL, or all.
+    /// match the filter (Electron's `cookies.get(filter)`), or all.
     #[command(visible_alias = "get")]
-    List {
-        /// Only cookies that would be sent to this URL.
-        url: Option<String>,
-        /// Only cookies with this name.
-        #[arg(long)]
-        name: Option<String>,
-        /// Only cookies that would be sent to this host.
-        #[arg(long)]
-        domain: Option<String>,
-    },
+    List(ListArgs),
     /// Remove the cookies named NAME that would be sent to URL, as Electron's
     /// `cookies.remove`.
     Remove {
@@ -85,18 +80,46 @@ struct SetArgs {
     /// The path (default: the URL's default path).
     #[arg(long)]
     path: Option<String>,
-    /// Sets `Secure` (the default is Secure exactly for `--same-site no_restriction`).
-    #[arg(long)]
-    secure: bool,
-    /// Sets `HttpOnly`.
-    #[arg(long)]
-    http_only: bool,
+    /// `Secure`: `--secure` or `--secure=true` sets it, `--secure=false` clears it (default:
+    /// Secure exactly for `--same-site no_restriction`, as Electron).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    secure: Option<bool>,
+    /// `HttpOnly`: `--http-only` or `--http-only=true` sets it (default false).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    http_only: Option<bool>,
     /// `SameSite` (default lax, as Electron).
     #[arg(long, value_name = "SAME_SITE", value_parser = ["unspecified", "no_restriction", "lax", "strict"])]
     same_site: Option<String>,
     /// Expiry in seconds since the Unix epoch (fractions allowed); absent: a session cookie.
     #[arg(long, value_name = "UNIX_SECONDS", allow_hyphen_values = true)]
     expires: Option<f64>,
+}
+
+/// Electron's `cookies.get` filter. Each boolean is tri-state, as an optional property of
+/// the filter object: absent does not filter, the bare flag means true, `=false` false. The
+/// value must be joined with `=` so that `--secure URL` keeps URL positional.
+#[derive(Debug, Args)]
+struct ListArgs {
+    /// Only cookies that would be sent to this URL.
+    url: Option<String>,
+    /// Only cookies with this name.
+    #[arg(long)]
+    name: Option<String>,
+    /// Only cookies that would be sent to this host.
+    #[arg(long)]
+    domain: Option<String>,
+    /// Only cookies whose path is exactly this.
+    #[arg(long)]
+    path: Option<String>,
+    /// Only `Secure` cookies (`--secure=false`: only cookies without `Secure`).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    secure: Option<bool>,
+    /// Only session cookies (`--session=false`: only cookies with an expiry).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    session: Option<bool>,
+    /// Only `HttpOnly` cookies (`--http-only=false`: only cookies scripts can read).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    http_only: Option<bool>,
 }
 
 pub(crate) fn run(global: &Global, args: &Cookies) -> Result<(), Failure> {
@@ -135,21 +158,27 @@ fn run_command(jar: &CookieJar, command: &CookiesCommand) -> Result<(), Failure>
             let mut details = CookieDetails::new(args.url.clone()).name(name).value(value);
             details.domain.clone_from(&args.domain);
             details.path.clone_from(&args.path);
-            details.secure = args.secure.then_some(true);
-            details.http_only = Some(args.http_only);
+            details.secure = args.secure;
+            details.http_only = Some(args.http_only.unwrap_or(false));
             details.expiration_date = args.expires;
             details.same_site = args.same_site.as_deref().and_then(SameSite::from_name);
-            jar.set(&details)
-                .map_err(|e| Failure::Refused(e.to_string()))?;
+            jar.set(&details).map_err(|e| match e {
+                // Electron's message is the contract: printed alone, as the promise rejects.
+                Error::Rejected(_) => Failure::Rejected(e.to_string()),
+                other => Failure::Refused(chain(&other)),
+            })?;
         }
-        CookiesCommand::List { url, name, domain } => {
+        CookiesCommand::List(args) => {
             let filter = CookieFilter {
-                url: url.clone(),
-                name: name.clone(),
-                domain: domain.clone(),
-                ..CookieFilter::default()
+                url: args.url.clone(),
+                name: args.name.clone(),
+                domain: args.domain.clone(),
+                path: args.path.clone(),
+                secure: args.secure,
+                session: args.session,
+                http_only: args.http_only,
             };
-            if let Some(url) = url {
+            if let Some(url) = &args.url {
                 parse_url(url)?;
             }
             for cookie in jar.get(&filter) {

@@ -83,9 +83,13 @@ enum Command {
 pub(crate) enum Failure {
     /// The configuration cannot be read: exit status 2.
     Config(String),
-    /// The operation was refused (a rejected cookie, a certificate error, an interrupted
-    /// download): exit status 1.
+    /// The operation was refused (a certificate error, an interrupted download): exit
+    /// status 1.
     Refused(String),
+    /// The operation was refused with a message that is itself the contract, such as
+    /// Electron's `Failed to set cookie - …`: printed as is, without the command's name,
+    /// exit status 1.
+    Rejected(String),
     /// Reading input or writing output failed: exit status 1.
     Io(io::Error),
 }
@@ -115,6 +119,12 @@ fn main() -> ExitCode {
     };
     let (message, code) = match result {
         Ok(()) => return ExitCode::SUCCESS,
+        Err(Failure::Rejected(message)) => {
+            // Scripts compare this line with what Electron's promise rejects with, so it
+            // carries no prefix. If standard error is gone there is nobody left to tell.
+            let _ = writeln!(io::stderr(), "{message}");
+            return ExitCode::from(1);
+        }
         // A closed pipe (`| head`) is a normal way for a reader to stop.
         Err(Failure::Io(error)) if error.kind() == io::ErrorKind::BrokenPipe => {
             return ExitCode::SUCCESS;

@@ -133,14 +133,15 @@ fn set_list_remove() {
 #[test]
 fn a_rejected_set_prints_electrons_message_and_exits_1() {
     let data = Data::new("reject");
+    // Each case's whole standard error must be Electron's rejection message, nothing more.
     let cases: &[(&[&str], &str)] = &[
         (
             &["https://example.com/", "n=v", "--domain", "other.org"],
-            "Failed to set cookie - The cookie was set with an invalid Domain attribute.",
+            "The cookie was set with an invalid Domain attribute.",
         ),
         (
             &["http://example.com/", "n=v", "--secure"],
-            "Failed to set cookie - The cookie was Secure, but the URL was not allowed to access Secure cookies.",
+            "The cookie was Secure, but the URL was not allowed to access Secure cookies.",
         ),
         (
             &[
@@ -150,18 +151,116 @@ fn a_rejected_set_prints_electrons_message_and_exits_1() {
                 "/x",
                 "--secure",
             ],
-            "Failed to set cookie - The cookie was set with an invalid prefix.",
+            "The cookie was set with an invalid prefix.",
+        ),
+        (
+            &[
+                "https://example.com/",
+                "n=v",
+                "--same-site",
+                "no_restriction",
+                "--secure=false",
+            ],
+            "The cookie had the 'SameSite=None' attribute, but it did not specify the 'Secure' attribute, which is required in order to use 'SameSite=None'.",
+        ),
+        (
+            &["ftp://example.com/", "n=v"],
+            "The cookie was set with a non-cookieable scheme.",
+        ),
+        (
+            &["https://example.com/", "a;b=v"],
+            "The cookie contained a forbidden character.",
+        ),
+        (
+            &["https://example.com/", "n=v", "--path", "relative"],
+            "The cookie was malformed and could not be stored.",
+        ),
+        (
+            &["https://example.com/", "="],
+            "The cookie had neither a name nor a value.",
         ),
     ];
-    for (args, message) in cases {
+    for (args, reason) in cases {
         let mut all = vec!["cookies", "set"];
         all.extend_from_slice(args);
         let out = data.run("persist:x", &all);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains(message), "{args:?}: {stderr}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("Failed to set cookie - {reason}\n"),
+            "{args:?}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
     }
     assert!(stdout_lines(&data.run("persist:x", &["cookies", "list"])).is_empty());
+}
+
+/// The names of the cookies `cookies get` prints, in its order.
+fn names(data: &Data, partition: &str, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["cookies", "get"];
+    all.extend_from_slice(args);
+    stdout_lines(&data.run(partition, &all))
+        .iter()
+        .map(|line| {
+            let cookie: serde_json::Value = serde_json::from_str(line).unwrap();
+            cookie["name"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn get_filters_by_path_secure_session_and_http_only() {
+    let data = Data::new("filter");
+    let p = "persist:filter";
+    // Three cookies that differ in every filtered property: `a` is Secure, HttpOnly and
+    // persistent at `/`; `b` is none of these at `/docs`; `c` is only HttpOnly, at `/`.
+    for args in [
+        &[
+            "https://example.com/",
+            "a=1",
+            "--secure",
+            "--http-only",
+            "--expires",
+            "4102444800",
+        ][..],
+        &["https://example.com/docs/x", "b=2"][..],
+        &["http://example.com/", "c=3", "--http-only=true"][..],
+    ] {
+        let mut all = vec!["cookies", "set"];
+        all.extend_from_slice(args);
+        let out = data.run(p, &all);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Longest path first, then oldest first, as Chromium sorts.
+    assert_eq!(names(&data, p, &[]), ["b", "a", "c"]);
+    assert_eq!(names(&data, p, &["--secure"]), ["a"]);
+    assert_eq!(names(&data, p, &["--secure=true"]), ["a"]);
+    assert_eq!(names(&data, p, &["--secure=false"]), ["b", "c"]);
+    assert_eq!(names(&data, p, &["--session"]), ["b", "c"]);
+    assert_eq!(names(&data, p, &["--session=false"]), ["a"]);
+    assert_eq!(names(&data, p, &["--http-only"]), ["a", "c"]);
+    assert_eq!(names(&data, p, &["--http-only=false"]), ["b"]);
+    assert_eq!(names(&data, p, &["--path", "/docs"]), ["b"]);
+    assert_eq!(names(&data, p, &["--path", "/"]), ["a", "c"]);
+    // The path filter is exact: `/docs/x` would be sent `b`, but `b`'s path is not `/docs/x`.
+    assert!(names(&data, p, &["--path", "/docs/x"]).is_empty());
+    // Every given property must match.
+    assert_eq!(
+        names(&data, p, &["--path", "/", "--http-only", "--session"]),
+        ["c"]
+    );
+    // A bare flag does not swallow the URL that follows it; the URL narrows further
+    // (`https://example.com/docs/` is sent `b` and `a`, of which only `a` is Secure).
+    assert_eq!(
+        names(&data, p, &["--secure", "https://example.com/docs/"]),
+        ["a"]
+    );
+    let bad = data.run(p, &["cookies", "get", "--secure=maybe"]);
+    assert_eq!(bad.status.code(), Some(2));
 }
 
 #[test]
