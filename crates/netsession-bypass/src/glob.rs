@@ -104,24 +104,26 @@ fn pieces(pattern: &[u8]) -> Vec<Piece> {
         };
         out.push(piece);
     }
-    // Collapse wildcard runs: within a run that contains a star, keep one star.
+    // Collapse wildcard runs: within a run that contains a star, keep one star. Whether the
+    // current run has a star is remembered, not searched for: a search would make a long run
+    // of `?` quadratic.
     let mut collapsed: Vec<Piece> = Vec::with_capacity(out.len());
     let mut run_start = 0;
+    let mut run_has_star = false;
     for piece in out {
         match piece {
             Piece::Byte(_) => {
                 collapsed.push(piece);
                 run_start = collapsed.len();
+                run_has_star = false;
             }
             Piece::Optional | Piece::Star => {
-                let run_has_star = collapsed
-                    .get(run_start..)
-                    .is_some_and(|run| run.contains(&Piece::Star));
                 if run_has_star {
                     continue;
                 }
                 if piece == Piece::Star {
                     collapsed.truncate(run_start);
+                    run_has_star = true;
                 }
                 collapsed.push(piece);
             }

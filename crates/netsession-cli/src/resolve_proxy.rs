@@ -32,9 +32,14 @@ shows what was understood.
 localhost, 127/8, ::1 and link-local addresses always go DIRECT unless <-loopback> is given.
 
 --pac takes a PAC script: a file path, or a data:, file:, http: or https: URL. As in
-Electron's setProxy, the script is mandatory: when it fails for a URL, the line is empty.
+Electron's setProxy, the script is mandatory: when it fails for a URL (it throws, runs out
+of time, or returns something other than a string), the line is empty and standard error
+says why, with the URL and the script's line:
+  netsession: http://x.test/: pac script threw at line 3: Uncaught Error: boom
 A script that cannot be loaded at all is an error (exit status 2), with its line number.
---now, --my-ip and --dns fix what the script sees, to ask what it would answer elsewhere.
+--rules and --bypass are not used with a PAC script, as in Electron; --print-config then
+prints `pac: URL`. --now, --my-ip and --dns fix what the script sees, to ask what it would
+answer elsewhere.
 
 Examples:
   netsession resolve-proxy --rules 'http=foopy:8080;socks=s:1080' http://a.test/ https://b.test/
@@ -66,7 +71,9 @@ pub(crate) struct ResolveProxy {
     /// Answer DNS lookups of HOST with IP (repeatable; other hosts use the system resolver).
     #[arg(long, value_name = "HOST=IP")]
     dns: Vec<String>,
-    /// Print the canonical rules and bypass rules (Chromium's ToString), then the results.
+    /// Print the configuration in effect, then the results: the canonical rules and bypass
+    /// rules (Chromium's ToString), `pac: URL` for a PAC script, or `mode: MODE` for the
+    /// other modes.
     #[arg(long)]
     print_config: bool,
     /// URLs to resolve; read from standard input, one per line, when none is given.
@@ -92,9 +99,11 @@ pub(crate) fn run(_global: &Global, args: &ResolveProxy) -> Result<(), Failure> 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    let mode = config.effective_mode();
+    let pac_script = config.pac_script.clone();
     let snapshot = runtime.block_on(async {
         let resolver = ProxyResolver::with_options(config, options);
-        if resolver.config().effective_mode() == Mode::PacScript {
+        if mode == Mode::PacScript {
             resolver
                 .preload()
                 .await
@@ -106,10 +115,7 @@ pub(crate) fn run(_global: &Global, args: &ResolveProxy) -> Result<(), Failure> 
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if args.print_config {
-        let rules = netsession_proxy_rules::ProxyRules::parse(&args.rules);
-        let bypass = netsession_bypass::BypassRules::parse(&args.bypass);
-        writeln!(out, "rules: {rules}")?;
-        writeln!(out, "bypass: {bypass}")?;
+        print_config(&mut out, args, mode, &pac_script)?;
     }
     if !args.urls.is_empty() {
         write_answers(&snapshot, &mut out, &args.urls)?;
@@ -179,14 +185,58 @@ fn write_answers(
     Ok(())
 }
 
-/// The answer for one input line: Electron's string, or `""` for an invalid URL (with the
-/// reason on standard error).
+/// `--print-config`: what is in effect. Only `fixed_servers` uses the rules and bypass
+/// rules; printing them under another mode would show settings that decide nothing.
+fn print_config(
+    out: &mut impl Write,
+    args: &ResolveProxy,
+    mode: Mode,
+    pac_script: &str,
+) -> Result<(), Failure> {
+    let unused = !args.rules.is_empty() || !args.bypass.is_empty();
+    match mode {
+        Mode::FixedServers => {
+            let rules = netsession_proxy_rules::ProxyRules::parse(&args.rules);
+            let bypass = netsession_bypass::BypassRules::parse(&args.bypass);
+            writeln!(out, "rules: {rules}")?;
+            writeln!(out, "bypass: {bypass}")?;
+            return Ok(());
+        }
+        Mode::PacScript => writeln!(out, "pac: {pac_script}")?,
+        other => writeln!(out, "mode: {other}")?,
+    }
+    if unused {
+        // Standard output describes the configuration; this is advice about the command line.
+        let _ = writeln!(
+            io::stderr(),
+            "netsession: --rules and --bypass are not used in {mode} mode"
+        );
+    }
+    Ok(())
+}
+
+/// The answer for one input line: Electron's string, or `""` when the URL is invalid or the
+/// PAC script fails for it, with the reason on standard error.
 fn answer(snapshot: &ResolverSnapshot, text: &str) -> String {
-    match Url::parse(text.trim()) {
-        Ok(url) => snapshot.resolve_proxy(&url),
+    let url = match Url::parse(text.trim()) {
+        Ok(url) => url,
         Err(error) => {
             // If standard error is gone there is nobody left to tell.
             let _ = writeln!(io::stderr(), "netsession: invalid URL {text:?}: {error}");
+            return String::new();
+        }
+    };
+    match snapshot.resolve(&url) {
+        Ok(list) => list.to_string(),
+        Err(error) => {
+            // Electron's answer is the empty string; PAC authors also need to know why. The
+            // script's own error names its line; the resolver's wrapper would add the PAC URL,
+            // which is the same on every line.
+            let reason = match &error {
+                netsession_proxy::Error::PacScript { source, .. } => source.to_string(),
+                other => other.to_string(),
+            };
+            let _ = writeln!(io::stderr(), "netsession: {url}: {reason}");
             String::new()
         }
     }

@@ -3,6 +3,12 @@
 //!
 //! Target (issue 2): at least 100 MB/s. No other Rust crate parses Chromium's grammar, so
 //! there is no peer to run beside these.
+//!
+//! `parse_pathological` runs the same parsers on 1 MB inputs built to find superlinear paths
+//! (only separators, one huge host, runs of `=`, `:`, `[` or `*.`, hundreds of thousands of
+//! entries, a strict parse that reports every entry), each reported in MB/s beside the
+//! realistic 1 MB input. Parsing is linear, so these lines should stay of the same order as
+//! the realistic one; a collapse on one of them would be a quadratic path.
 
 #![allow(
     clippy::unwrap_used,
@@ -90,5 +96,50 @@ fn apply(c: &mut Criterion) {
     c.bench_function("to_pac_string", |b| b.iter(|| black_box(&list).to_string()));
 }
 
-criterion_group!(benches, parse, apply);
+/// About 1 MB of `unit` repeated.
+fn repeated(unit: &str) -> String {
+    unit.repeat((1 << 20) / unit.len())
+}
+
+fn parse_pathological(c: &mut Criterion) {
+    let mut group = c.benchmark_group("parse_pathological");
+    group.sample_size(20);
+    let rules = [
+        ("rules_1MB", rules_text()),
+        ("rules_separators", repeated(";")),
+        ("rules_equals", repeated("=")),
+        ("rules_colons", repeated("a:")),
+        ("rules_brackets", repeated("[")),
+        ("rules_stars", repeated("*.")),
+        ("rules_one_host", format!("{}:8080", repeated("a"))),
+        ("rules_one_letter_proxies", repeated("a,")),
+        ("rules_keys", repeated("http=")),
+    ];
+    for (name, text) in &rules {
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_function(*name, |b| b.iter(|| ProxyRules::parse(black_box(text))));
+    }
+    // The strict parser reports each of these entries, with its line.
+    let ignored = repeated("p;\n");
+    group.throughput(Throughput::Bytes(ignored.len() as u64));
+    group.bench_function("rules_strict_ignored_entries", |b| {
+        b.iter(|| ProxyRules::parse_strict(black_box(&ignored)))
+    });
+    let pac = [
+        ("pac_1MB", pac_text()),
+        ("pac_separators", repeated(";")),
+        ("pac_one_host", format!("PROXY {}", repeated("a"))),
+        ("pac_direct", repeated("DIRECT;")),
+        ("pac_invalid", repeated("bogus;")),
+    ];
+    for (name, text) in &pac {
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_function(*name, |b| {
+            b.iter(|| ProxyList::from_pac_string(black_box(text)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, parse, parse_pathological, apply);
 criterion_main!(benches);

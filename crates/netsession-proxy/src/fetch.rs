@@ -1,9 +1,18 @@
 //! Fetching PAC scripts from `data:`, `file:`, `http:` and `https:` URLs, with Chromium's
 //! rules: bounded size and time, status exactly 200, never through a proxy, decoded by the
 //! `Content-Type` charset, else the byte-order mark, else ISO-8859-1.
+//!
+//! The size and time limits hold for every scheme. A `file:` URL may name something whose
+//! length is unknown or a lie (a FIFO, `/dev/zero`, a `/proc` file that reports 0 bytes), so
+//! files are read through a bound, not trusted by their metadata, and inside the same timeout
+//! as HTTP. On Unix, FIFOs and pollable character devices are read through the runtime's I/O
+//! driver rather than a blocking thread: a read that never completes (a FIFO nobody writes
+//! to) then ends with the timeout instead of keeping a thread, and the runtime's shutdown,
+//! waiting. This needs a runtime with I/O enabled, as `http:` URLs do.
 
 use std::time::Duration;
 
+use tokio::io::{AsyncRead, AsyncReadExt};
 use url::Url;
 
 use crate::error::{Error, FetchFailure};
@@ -25,15 +34,18 @@ pub(crate) async fn fetch(
         url: url.clone(),
         failure,
     };
-    let (bytes, charset) = match url.scheme() {
-        "data" => data_url(url).ok_or_else(|| fail(FetchFailure::InvalidDataUrl))?,
-        "file" => (read_file(url, limits).await.map_err(fail)?, None),
-        "http" | "https" => tokio::time::timeout(limits.timeout, fetch_http(url, limits, http))
-            .await
-            .map_err(|_| fail(FetchFailure::Timeout))?
-            .map_err(fail)?,
-        _ => return Err(fail(FetchFailure::UnsupportedScheme)),
+    let fetched = async {
+        match url.scheme() {
+            "data" => data_url(url).ok_or(FetchFailure::InvalidDataUrl),
+            "file" => Ok((read_file(url, limits).await?, None)),
+            "http" | "https" => fetch_http(url, limits, http).await,
+            _ => Err(FetchFailure::UnsupportedScheme),
+        }
     };
+    let (bytes, charset) = tokio::time::timeout(limits.timeout, fetched)
+        .await
+        .map_err(|_| fail(FetchFailure::Timeout))?
+        .map_err(fail)?;
     if bytes.len() > limits.max_size {
         return Err(fail(FetchFailure::TooLarge(limits.max_size)));
     }
@@ -51,12 +63,57 @@ async fn read_file(url: &Url, limits: FetchLimits) -> Result<Vec<u8>, FetchFailu
     let path = url
         .to_file_path()
         .map_err(|()| FetchFailure::UnsupportedScheme)?;
-    let io = |e: std::io::Error| FetchFailure::Io(e.kind(), e.to_string());
-    let size = tokio::fs::metadata(&path).await.map_err(io)?.len();
-    if usize::try_from(size).map_or(true, |size| size > limits.max_size) {
+    let metadata = tokio::fs::metadata(&path).await.map_err(io_failure)?;
+    // A regular file's length is known: refuse a big one without reading it. Anything else
+    // (and a file that grows meanwhile) is caught by the bounded read below.
+    let too_large = |len: u64| usize::try_from(len).map_or(true, |len| len > limits.max_size);
+    if metadata.is_file() && too_large(metadata.len()) {
         return Err(FetchFailure::TooLarge(limits.max_size));
     }
-    tokio::fs::read(&path).await.map_err(io)
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = metadata.file_type();
+        if kind.is_fifo() || kind.is_char_device() {
+            // Opened non-blocking and polled, so neither the open nor a read can block. Devices
+            // that cannot be polled (`/dev/zero` answers `EPERM`) never block either, and are
+            // read like files.
+            let stream = tokio::net::unix::pipe::OpenOptions::new()
+                .unchecked(true)
+                .open_receiver(&path);
+            match stream {
+                Ok(stream) => return read_bounded(stream, limits.max_size).await,
+                Err(error) if kind.is_char_device() => {
+                    tracing::debug!(%error, "the PAC device cannot be polled; reading it as a file");
+                }
+                Err(error) => return Err(io_failure(error)),
+            }
+        }
+    }
+    let file = tokio::fs::File::open(&path).await.map_err(io_failure)?;
+    read_bounded(file, limits.max_size).await
+}
+
+/// Reads `source` to its end, but never more than one byte past `max_size`.
+async fn read_bounded(
+    source: impl AsyncRead + Unpin,
+    max_size: usize,
+) -> Result<Vec<u8>, FetchFailure> {
+    let limit = u64::try_from(max_size).map_or(u64::MAX, |max| max.saturating_add(1));
+    let mut bytes = Vec::new();
+    source
+        .take(limit)
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(io_failure)?;
+    if bytes.len() > max_size {
+        return Err(FetchFailure::TooLarge(max_size));
+    }
+    Ok(bytes)
+}
+
+fn io_failure(error: std::io::Error) -> FetchFailure {
+    FetchFailure::Io(error.kind(), error.to_string())
 }
 
 async fn fetch_http(
@@ -78,7 +135,7 @@ async fn fetch_http(
     // Read chunk by chunk so a huge or endless body stops at the limit.
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(transport)? {
-        if body.len() + chunk.len() > limits.max_size {
+        if body.len().saturating_add(chunk.len()) > limits.max_size {
             return Err(FetchFailure::TooLarge(limits.max_size));
         }
         body.extend_from_slice(&chunk);

@@ -77,13 +77,15 @@ impl ResolverOptions {
         self
     }
 
-    /// The time limit of one PAC fetch (default 30 s).
+    /// The time limit of one PAC fetch (default 30 s), whatever the scheme: a `file:` URL
+    /// naming a FIFO nobody writes to fails with [`FetchFailure::Timeout`] too.
     pub fn pac_fetch_timeout(mut self, timeout: Duration) -> Self {
         self.pac_fetch_timeout = timeout;
         self
     }
 
-    /// The size limit of a PAC script in bytes (default 1 MiB).
+    /// The size limit of a PAC script in bytes (default 1 MiB), whatever the scheme: files
+    /// are read through the limit, so `/dev/zero` fails with [`FetchFailure::TooLarge`].
     pub fn pac_max_size(mut self, bytes: usize) -> Self {
         self.pac_max_size = bytes;
         self

@@ -9,7 +9,10 @@
 //! `file://` URL) or, when empty, auto-detection; `manual` uses the `http`, `https`, `ftp` and
 //! `socks` hosts and ports (`socks` is SOCKS5; with `use-same-proxy`, the HTTP proxy serves
 //! every scheme; a SOCKS proxy alone serves every scheme) and `ignore-hosts` as bypass rules.
-//! Unreadable or incomplete settings fall back to the environment.
+//! Unreadable or incomplete settings fall back to the environment, and so do settings that
+//! take too long: each `gsettings` run is killed after 2 s (see
+//! [`SystemEnvironment::with_gsettings_timeout`]), and after one such run the GNOME settings
+//! are abandoned as a whole, so that half-read settings never apply.
 //!
 //! # Environment variables
 //!
@@ -26,9 +29,13 @@
 //! A value's scheme is dropped, so `https://p:443` is an *HTTP* proxy on port 443 (Chromium's
 //! behaviour), user info is ignored, and a trailing `/` is removed. Nothing set means direct.
 
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use netsession_bypass::BypassRules;
 use netsession_proxy_rules::{ProxyChain, ProxyList, ProxyRules, Scheme};
@@ -63,7 +70,13 @@ pub struct SystemEnvironment {
     vars: Option<HashMap<String, String>>,
     /// The `gsettings` program; `None` looks it up on `PATH` when the desktop is GNOME-like.
     gsettings: Option<PathBuf>,
+    /// How long one `gsettings` run may take; `None` is `GSETTINGS_TIMEOUT`.
+    gsettings_timeout: Option<Duration>,
 }
+
+/// How long one `gsettings` run may take by default. It answers in milliseconds when the
+/// settings daemon is healthy; a hung D-Bus session must not hang the resolver's construction.
+const GSETTINGS_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl SystemEnvironment {
     /// The process environment, and `gsettings` from `PATH` on GNOME-like desktops.
@@ -82,6 +95,7 @@ impl SystemEnvironment {
                     .collect(),
             ),
             gsettings: None,
+            gsettings_timeout: None,
         }
     }
 
@@ -89,6 +103,14 @@ impl SystemEnvironment {
     /// whatever the desktop.
     pub fn with_gsettings(mut self, program: impl Into<PathBuf>) -> Self {
         self.gsettings = Some(program.into());
+        self
+    }
+
+    /// How long one `gsettings` run may take before it is killed and the environment
+    /// variables decide instead (default 2 s). Settings are read when a resolver is created
+    /// and when it reloads, on the calling thread.
+    pub fn with_gsettings_timeout(mut self, timeout: Duration) -> Self {
+        self.gsettings_timeout = Some(timeout);
         self
     }
 
@@ -139,7 +161,23 @@ impl SystemEnvironment {
 /// Reads the settings `system` mode stands for.
 pub(crate) fn read(env: &SystemEnvironment) -> Settings {
     env.gsettings_program()
-        .and_then(|program| from_gnome(&Gsettings { program }))
+        .and_then(|program| {
+            let gsettings = Gsettings {
+                program,
+                timeout: env.gsettings_timeout.unwrap_or(GSETTINGS_TIMEOUT),
+                stalled: Cell::new(false),
+            };
+            let settings = from_gnome(&gsettings);
+            // Settings read around a run that stalled may be incomplete: use none of them.
+            if gsettings.stalled.get() {
+                tracing::debug!(
+                    program = %gsettings.program.display(),
+                    "gsettings did not answer in time; using the environment"
+                );
+                return None;
+            }
+            settings
+        })
         .or_else(|| from_env(env))
         .unwrap_or(Settings::Direct)
 }
@@ -203,20 +241,73 @@ fn from_env(env: &SystemEnvironment) -> Option<Settings> {
 /// Runs `gsettings get SCHEMA KEY` and returns its GVariant text output.
 struct Gsettings {
     program: PathBuf,
+    /// The time limit of one run.
+    timeout: Duration,
+    /// Set when a run did not finish in time; later runs are not attempted.
+    stalled: Cell<bool>,
 }
 
 impl Gsettings {
     fn get(&self, schema: &str, key: &str) -> Option<String> {
-        let output = Command::new(&self.program)
+        if self.stalled.get() {
+            return None;
+        }
+        // A timeout too large to add to the clock means no deadline.
+        let deadline = Instant::now().checked_add(self.timeout);
+        let mut child = Command::new(&self.program)
             .args(["get", schema, key])
-            .stdin(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .output()
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
             .ok()?;
-        output
-            .status
+        // Standard output is read on a thread so that the wait below can time out; the thread
+        // ends when the pipe closes, at the latest when the killed child's is released.
+        let mut stdout = child.stdout.take()?;
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut output = Vec::new();
+            let read = stdout.read_to_end(&mut output).map(|_| output);
+            // The receiver is gone when the run timed out; the output is not wanted then.
+            let _ = sender.send(read);
+        });
+        let remaining = || {
+            deadline.map_or(Duration::MAX, |deadline| {
+                deadline.saturating_duration_since(Instant::now())
+            })
+        };
+        let output = match receiver.recv_timeout(remaining()) {
+            Ok(Ok(output)) => output,
+            Ok(Err(_)) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            Err(_) => return self.give_up(&mut child),
+        };
+        // The output is complete; the child normally exits at once, but is not waited for
+        // past the deadline.
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if !remaining().is_zero() => {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Ok(None) | Err(_) => return self.give_up(&mut child),
+            }
+        };
+        status
             .success()
-            .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+            .then(|| String::from_utf8_lossy(&output).trim().to_owned())
+    }
+
+    /// Kills a run that took too long and stops further runs.
+    fn give_up(&self, child: &mut Child) -> Option<String> {
+        self.stalled.set(true);
+        // The child may have exited meanwhile; either way it is reaped below.
+        let _ = child.kill();
+        let _ = child.wait();
+        None
     }
 
     fn string(&self, schema: &str, key: &str) -> Option<String> {

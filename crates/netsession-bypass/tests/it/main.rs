@@ -12,5 +12,6 @@
 
 mod api;
 mod data;
+mod linear;
 mod props;
 mod regressions;

@@ -12,5 +12,6 @@
 mod check;
 mod conformance;
 mod fuzz_regressions;
+mod linear;
 mod props;
 mod strict;

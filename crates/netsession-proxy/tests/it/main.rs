@@ -11,6 +11,7 @@
 
 mod client;
 mod fallback;
+mod fetch;
 mod modes;
 mod pac;
 mod system;

@@ -194,3 +194,68 @@ async fn pac_sees_sanitized_urls() {
         "PROXY example.com:1;PROXY x23:2"
     );
 }
+
+#[tokio::test]
+async fn a_runaway_script_fails_its_url_only() {
+    // The script spins for host `loop`, after a lookup that tells the test it started and
+    // then waits for the test's go-ahead: the other URLs are answered while that call is
+    // provably still running, with no assumption about how long anything takes.
+    let (started_tx, mut started) = tokio::sync::mpsc::unbounded_channel();
+    let (release, gate) = std::sync::mpsc::channel::<()>();
+    let gate = Arc::new(std::sync::Mutex::new(gate));
+    let script = "function FindProxyForURL(u, h) {\n\
+                  \x20 if (h == 'loop') {\n\
+                  \x20   dnsResolve('spinning.test');\n\
+                  \x20   while (true) {}\n\
+                  \x20 }\n\
+                  \x20 return 'PROXY p:1';\n\
+                  }";
+    let options = ResolverOptions::default().pac_compiler(move |source| {
+        let (started_tx, gate) = (started_tx.clone(), Arc::clone(&gate));
+        netsession_pac::PacScript::builder(source)
+            .resolver(move |host: &str| {
+                if host == "spinning.test" {
+                    // Nobody listens after the first call; later calls just spin.
+                    let _ = started_tx.send(());
+                    // Returns when the test releases the gate or has dropped it.
+                    let _ = gate.lock().unwrap().recv();
+                }
+                Err(std::io::ErrorKind::NotFound.into())
+            })
+            // The loop is stopped this long after the call began; the test never relies on it.
+            .deadline(std::time::Duration::from_millis(200))
+            .max_engines(2)
+            .build()
+    });
+    let resolver = ProxyResolver::with_options(pac(&pac_data(script)), options);
+    let spinning = {
+        let resolver = resolver.clone();
+        tokio::spawn(async move { resolve(&resolver, "http://loop/").await })
+    };
+    started.recv().await.unwrap();
+    for host in ["a.test", "b.test", "c.test"] {
+        assert_eq!(
+            resolve(&resolver, &format!("http://{host}/")).await,
+            "PROXY p:1",
+            "{host}"
+        );
+    }
+    // Every answer above came while the runaway call was held at its lookup.
+    assert!(!spinning.is_finished());
+    release.send(()).unwrap();
+    assert_eq!(
+        spinning.await.unwrap(),
+        "",
+        "Electron's mandatory-PAC answer"
+    );
+    drop(release);
+
+    let error = resolver.resolve(&url("http://loop/")).await.unwrap_err();
+    match &error {
+        Error::PacScript { source, .. } => {
+            assert_eq!(source.kind(), netsession_pac::ErrorKind::Timeout);
+        }
+        other => panic!("expected the script's timeout, got {other:?}"),
+    }
+    assert_eq!(resolve(&resolver, "http://after.test/").await, "PROXY p:1");
+}

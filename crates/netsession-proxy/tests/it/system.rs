@@ -1,6 +1,7 @@
 //! `system` mode: environment variables and GNOME settings (through a fake `gsettings`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use netsession_proxy::{Mode, ProxyConfig, ProxyResolver, ResolverOptions, SystemEnvironment};
 
@@ -99,6 +100,15 @@ async fn auto_proxy_names_a_pac_script() {
 
 /// Writes a fake `gsettings` that answers `get SCHEMA KEY` from `values`.
 fn fake_gsettings(name: &str, values: &[(&str, &str, &str)]) -> PathBuf {
+    let commands: Vec<(&str, &str, String)> = values
+        .iter()
+        .map(|(schema, key, value)| (*schema, *key, format!("echo \"{value}\"")))
+        .collect();
+    fake_gsettings_running(name, &commands)
+}
+
+/// Writes a fake `gsettings` that runs a shell command for each `get SCHEMA KEY`.
+fn fake_gsettings_running(name: &str, commands: &[(&str, &str, String)]) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let dir = std::env::temp_dir().join(format!(
         "netsession-gsettings-{}-{name}",
@@ -106,8 +116,8 @@ fn fake_gsettings(name: &str, values: &[(&str, &str, &str)]) -> PathBuf {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     let mut script = String::from("#!/bin/sh\ncase \"$2 $3\" in\n");
-    for (schema, key, value) in values {
-        script.push_str(&format!("  \"{schema} {key}\") echo \"{value}\" ;;\n"));
+    for (schema, key, command) in commands {
+        script.push_str(&format!("  \"{schema} {key}\") {command} ;;\n"));
     }
     script.push_str("  *) echo \"No such key\" >&2; exit 1 ;;\nesac\n");
     let path = dir.join("gsettings");
@@ -122,7 +132,7 @@ fn fake_gsettings(name: &str, values: &[(&str, &str, &str)]) -> PathBuf {
             .output()
         {
             Err(error) if error.raw_os_error() == Some(26) => {
-                std::thread::sleep(std::time::Duration::from_millis(5));
+                std::thread::sleep(Duration::from_millis(5));
             }
             _ => break,
         }
@@ -206,5 +216,73 @@ async fn gnome_none_auto_and_broken_settings() {
     assert_eq!(
         resolve(&resolver, "http://example.com/").await,
         "PROXY env-proxy:1"
+    );
+}
+
+/// A `gsettings` that hangs on `key` of the proxy schema, after writing its process id next
+/// to itself, and answers the rest as `manual` settings with an HTTP proxy.
+fn hanging_gsettings(name: &str, schema: &str, key: &str) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!(
+        "netsession-gsettings-{}-{name}",
+        std::process::id()
+    ));
+    let pid_file = dir.join("hung.pid");
+    let _ = std::fs::remove_file(&pid_file);
+    // `exec` makes the sleeping process the child itself, the one the resolver kills.
+    let hang = format!("echo $$ > '{}'; exec sleep 600", pid_file.display());
+    let answer = |value: &str| format!("echo \"{value}\"");
+    let mut commands = vec![
+        ("org.gnome.system.proxy", "mode", answer("'manual'")),
+        (
+            "org.gnome.system.proxy.http",
+            "host",
+            answer("'gnome-proxy'"),
+        ),
+        ("org.gnome.system.proxy.http", "port", answer("3128")),
+    ];
+    commands.retain(|(s, k, _)| (*s, *k) != (schema, key));
+    commands.insert(0, (schema, key, hang));
+    (fake_gsettings_running(name, &commands), pid_file)
+}
+
+/// Whether process `pid` still exists (a zombie counts: it was not reaped).
+fn process_exists(pid_file: &Path) -> bool {
+    let pid = std::fs::read_to_string(pid_file).unwrap();
+    Path::new(&format!("/proc/{}", pid.trim())).exists()
+}
+
+#[tokio::test]
+async fn a_hanging_gsettings_is_killed_and_the_environment_decides() {
+    let env = || {
+        SystemEnvironment::from_vars([("http_proxy", "env-proxy:1")])
+            .with_gsettings_timeout(Duration::from_millis(300))
+    };
+    // Hanging on the first question: the mode.
+    let (program, pid_file) = hanging_gsettings("hang-mode", "org.gnome.system.proxy", "mode");
+    let resolver = system(env().with_gsettings(&program));
+    assert_eq!(
+        resolve(&resolver, "http://example.com/").await,
+        "PROXY env-proxy:1"
+    );
+    assert!(
+        !process_exists(&pid_file),
+        "the hung gsettings was killed and reaped"
+    );
+
+    // Hanging half-way through manual settings: what was read before is not used either.
+    let (program, pid_file) = hanging_gsettings("hang-port", "org.gnome.system.proxy.http", "port");
+    let resolver = system(env().with_gsettings(&program));
+    assert_eq!(
+        resolve(&resolver, "http://example.com/").await,
+        "PROXY env-proxy:1"
+    );
+    assert!(!process_exists(&pid_file));
+
+    // The same script without the hang is read: the fallback above was the timeout's doing.
+    let (program, _) = hanging_gsettings("hang-other", "org.gnome.system.proxy", "unused-key");
+    let resolver = system(env().with_gsettings(&program));
+    assert_eq!(
+        resolve(&resolver, "http://example.com/").await,
+        "PROXY gnome-proxy:3128"
     );
 }
