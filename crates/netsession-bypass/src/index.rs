@@ -120,13 +120,13 @@ impl Index {
         index.keys.reserve(key_bytes);
         index.entries.reserve(exact + dot_suffix + suffix + prefix);
 
+        let dominated = dominated(rules, &slots);
         let mut scheme_ids: HashMap<&str, usize> = HashMap::default();
         for (pos, (rule, slot)) in rules.iter().zip(slots).enumerate() {
-            let (scheme, port) = match rule {
-                Rule::Hostname(host) => (host.scheme(), host.port),
-                Rule::IpHost(host) => (host.scheme(), host.port),
-                Rule::Cidr(_) | Rule::Local | Rule::SubtractImplicit => (None, None),
-            };
+            if dominated.get(pos).copied().unwrap_or(false) {
+                continue;
+            }
+            let (scheme, port) = constraints(rule);
             let scheme = scheme_id(&mut scheme_ids, &mut index.schemes, scheme);
             match slot {
                 Slot::Special => match rule {
@@ -213,6 +213,12 @@ impl Index {
             key_end,
         });
         *head = new;
+    }
+
+    /// How many keyed entries the tables hold (for tests).
+    #[cfg(test)]
+    pub(crate) fn entry_count(&self) -> usize {
+        self.entries.len()
     }
 
     /// `ProxyBypassRules::Matches` for the rules this index was built from.
@@ -330,6 +336,41 @@ impl Index {
                     .and_then(|id| self.schemes.get(id))
                     .is_some_and(|s| **s == *target.scheme))
     }
+}
+
+/// A rule's scheme and port constraints.
+fn constraints(rule: &Rule) -> (Option<&str>, Option<u16>) {
+    match rule {
+        Rule::Hostname(host) => (host.scheme(), host.port),
+        Rule::IpHost(host) => (host.scheme(), host.port),
+        Rule::Cidr(_) | Rule::Local | Rule::SubtractImplicit => (None, None),
+    }
+}
+
+/// A keyed rule's table, key, scheme and port.
+type Constraint<'a> = (u8, &'a [u8], Option<&'a str>, Option<u16>);
+
+/// Marks each keyed rule that a later rule with the same table, key, scheme and port makes
+/// redundant: rules only ever include, so the later one answers every question the earlier one
+/// could. Leaving them out keeps each chain as long as the number of distinct constraints on a
+/// key, so a list that repeats one host 100,000 times does not turn a miss into a 100,000-step
+/// walk.
+fn dominated(rules: &[Rule], slots: &[Slot<'_>]) -> Vec<bool> {
+    let mut seen: foldhash::HashSet<Constraint<'_>> = foldhash::HashSet::default();
+    let mut dominated = vec![false; rules.len()];
+    for ((rule, slot), flag) in rules.iter().zip(slots).zip(&mut dominated).rev() {
+        let (table, key): (u8, &[u8]) = match slot {
+            Slot::Exact(key) => (0, key),
+            Slot::DotSuffix(key) => (1, key),
+            Slot::Suffix(key) => (2, key),
+            Slot::Prefix(key) => (3, key),
+            Slot::Any => (4, &[]),
+            Slot::Glob(_) | Slot::Cidr | Slot::Special => continue,
+        };
+        let (scheme, port) = constraints(rule);
+        *flag = !seen.insert((table, key, scheme, port));
+    }
+    dominated
 }
 
 /// The table a keyed entry goes to.

@@ -316,3 +316,24 @@ fn parse_fast_path_agrees_with_the_general_path() {
         );
     }
 }
+
+#[test]
+fn repeated_rules_leave_one_entry_per_constraint() {
+    let list = [
+        "http://a.example",
+        "https://a.example",
+        "a.example:81",
+        "*.b.example",
+    ]
+    .repeat(10_000)
+    .join(",");
+    let rules = crate::BypassRules::parse(&list);
+    assert_eq!(rules.rules().len(), 40_000, "printing keeps every rule");
+    // One entry per distinct (key, scheme, port): a miss walks four entries, not 40,000.
+    assert_eq!(rules.index.entry_count(), 4);
+    let url = |s: &str| url::Url::parse(s).unwrap();
+    assert!(rules.matches(&url("https://a.example/")));
+    assert!(rules.matches(&url("ftp://a.example:81/")));
+    assert!(!rules.matches(&url("ftp://a.example/")));
+    assert!(rules.matches(&url("http://x.b.example/")));
+}
