@@ -5,6 +5,8 @@
 //! A session that lives on disk (see `partition.rs`: the default session and `persist:`
 //! partitions) keeps its cache under `<session dir>/Cache`; any other partition has a memory
 //! cache, which lives as long as the `serve-cache` process (so `cache size` is 0 for it).
+//! One process owns a disk cache at a time: while `serve-cache` runs on a partition,
+//! `cache size|clear` on it fail (exit status 1) instead of changing files under the server.
 
 use std::convert::Infallible;
 use std::io::{self, Write};
@@ -278,6 +280,14 @@ fn open_disk(dir: &Path, max_size: u64) -> Result<Cache, Failure> {
 }
 
 fn cache_failure(error: &Error) -> Failure {
+    if let Error::InUse { .. } = error {
+        // The usual owner is a `serve-cache` on the same partition; the cache refuses a second
+        // owner rather than let it corrupt the first one's size accounting.
+        return Failure::Refused(format!(
+            "{error} (a `netsession serve-cache` or an app using this partition); stop it and \
+             try again"
+        ));
+    }
     let cause = std::error::Error::source(error).map_or_else(String::new, |c| format!(": {c}"));
     Failure::Io(io::Error::other(format!("{error}{cause}")))
 }

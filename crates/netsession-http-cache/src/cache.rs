@@ -105,12 +105,18 @@ impl Cache {
     /// Opens the cache in `dir` (created if missing), for `persist:` partitions. Temporary
     /// files that dead writers left behind and entries that fail their checks are deleted.
     ///
+    /// The cache owns the directory until it and its clones are dropped: it holds an
+    /// advisory lock on `dir/lock`, and opening a directory that another process (or another
+    /// open cache in this one) holds fails instead of corrupting that owner's size
+    /// accounting.
+    ///
     /// # Errors
     ///
-    /// [`Error::Io`] when the directory cannot be created or read.
+    /// [`Error::InUse`] when another owner holds the directory; [`Error::Io`] when the
+    /// directory cannot be created, locked or read.
     pub fn open(dir: impl AsRef<Path>, options: CacheOptions) -> Result<Self, Error> {
         let dir = dir.as_ref();
-        let store = DiskStore::open(dir, options.limits()).map_err(|e| Error::io(dir, e))?;
+        let store = DiskStore::open(dir, options.limits())?;
         Ok(Self {
             store: Some(Arc::new(store)),
             clock: options.clock,

@@ -7,6 +7,14 @@
 //! Responses being stored stream to the caller while they are written (a "tee"); the entry
 //! becomes visible once the caller has read the body to its end and the writer has committed,
 //! so a second request issued after reading the first body finds it.
+//!
+//! A disk writer runs on the blocking pool and receives the chunks through a queue of at most
+//! [`MAX_QUEUED`] bytes. When the disk falls that far behind, the tee stops reading the
+//! network until the writer catches up: backpressure, as Chromium's cache transaction writes
+//! each network read into the entry before handing it on. The caller still gets every chunk
+//! as soon as it is queued, and memory stays bounded whatever the body's length. Dropping the
+//! entry instead would keep the network at full speed, but whether a response gets cached
+//! would then depend on momentary disk load.
 
 use std::fmt;
 use std::future::Future;
@@ -24,7 +32,7 @@ use http::header::{
 };
 use http::{HeaderMap, Method, StatusCode, Version};
 use reqwest::ResponseBuilderExt;
-use tokio::sync::oneshot;
+use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore, TryAcquireError, oneshot};
 use url::Url;
 
 use crate::Error;
@@ -35,6 +43,10 @@ use crate::meta::Meta;
 use crate::policy;
 use crate::store::disk::read_chunk;
 use crate::store::{EntryWriter, FileBody, Hit, HitBody, Store};
+
+/// The most body bytes queued for a disk writer at once (a single larger chunk is queued
+/// alone, once the queue is empty).
+pub(crate) const MAX_QUEUED: u32 = 1024 * 1024;
 
 /// What the cache did with a request; every response from [`CachedClient`] carries one in
 /// its extensions ([`CacheStatus::of`]).
@@ -493,15 +505,7 @@ fn tee(
     // What the transport attached (the peer's address, the proxy route) stays on the
     // response the caller gets.
     let extensions = response.extensions().clone();
-    let tee = Tee {
-        inner: Box::pin(response.bytes_stream()),
-        sink: Some(sink),
-        written: 0,
-        expected,
-        committing: None,
-        done: false,
-        held: None,
-    };
+    let tee = Tee::new(Box::pin(response.bytes_stream()), sink, expected);
     let mut built = build(
         status,
         version,
@@ -517,63 +521,160 @@ fn tee(
     built
 }
 
-enum Sink {
+pub(crate) enum Sink {
     /// The memory store: writes are memory copies, done in place.
     Inline(Box<dyn EntryWriter>),
     /// The disk store: a writer on the blocking pool receives the chunks.
-    Worker(std::sync::mpsc::Sender<Message>),
+    Worker(Queue),
 }
 
-enum Message {
-    Chunk(Bytes),
+pub(crate) enum Message {
+    /// A chunk, with the queue room it takes until the writer is done with it.
+    Chunk(Bytes, OwnedSemaphorePermit),
     Commit(oneshot::Sender<()>),
 }
 
-impl Sink {
-    /// Hands a chunk to the writer; false once the entry is abandoned.
-    fn write(&mut self, chunk: &Bytes) -> bool {
-        match self {
-            Self::Inline(writer) => writer.write(chunk).is_ok(),
-            Self::Worker(sender) => sender.send(Message::Chunk(chunk.clone())).is_ok(),
+/// The sending end of a disk writer's queue: a channel, and a semaphore of [`MAX_QUEUED`]
+/// bytes whose permits travel with the chunks.
+pub(crate) struct Queue {
+    sender: std::sync::mpsc::Sender<Message>,
+    room: Arc<Semaphore>,
+}
+
+/// The writer's end. Dropping it (the writer finished, failed or panicked) closes the room,
+/// so a tee waiting for room gives up on the entry instead of waiting forever.
+pub(crate) struct QueueReceiver {
+    receiver: std::sync::mpsc::Receiver<Message>,
+    room: Arc<Semaphore>,
+}
+
+impl Queue {
+    pub(crate) fn new() -> (Self, QueueReceiver) {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let room = Arc::new(Semaphore::new(MAX_QUEUED as usize));
+        let receiver = QueueReceiver {
+            receiver,
+            room: Arc::clone(&room),
+        };
+        (Self { sender, room }, receiver)
+    }
+
+    fn send(&self, chunk: &Bytes, permit: OwnedSemaphorePermit) -> Offer {
+        match self.sender.send(Message::Chunk(chunk.clone(), permit)) {
+            Ok(()) => Offer::Taken,
+            Err(_) => Offer::Refused,
         }
     }
 }
 
-fn spawn_writer(
-    store: Arc<dyn Store>,
-    meta: Meta,
-    generation: u64,
-) -> std::sync::mpsc::Sender<Message> {
-    let (sender, receiver) = std::sync::mpsc::channel();
-    // Dropping the writer without commit (an error, a body cut short, a dropped response)
-    // deletes the partial entry.
-    drop(tokio::task::spawn_blocking(move || {
-        let Ok(mut writer) = store.writer(&meta, generation) else {
-            return;
-        };
-        while let Ok(message) = receiver.recv() {
-            match message {
-                Message::Chunk(chunk) => {
-                    if writer.write(&chunk).is_err() {
-                        return;
+impl QueueReceiver {
+    /// The next message; `None` once the tee is gone.
+    pub(crate) fn recv(&self) -> Option<Message> {
+        self.receiver.recv().ok()
+    }
+
+    /// The next message if one is queued.
+    #[cfg(test)]
+    pub(crate) fn try_recv(&self) -> Option<Message> {
+        self.receiver.try_recv().ok()
+    }
+
+    /// The bytes queued and not yet written.
+    #[cfg(test)]
+    pub(crate) fn queued(&self) -> usize {
+        (MAX_QUEUED as usize).saturating_sub(self.room.available_permits())
+    }
+}
+
+impl Drop for QueueReceiver {
+    fn drop(&mut self) {
+        self.room.close();
+    }
+}
+
+/// What became of a chunk offered to a sink.
+enum Offer {
+    Taken,
+    /// The entry is abandoned.
+    Refused,
+    /// The disk writer's queue is full: the chunk goes once this room is granted.
+    Wait(RoomFuture),
+}
+
+type RoomFuture = Pin<Box<dyn Future<Output = Result<OwnedSemaphorePermit, AcquireError>> + Send>>;
+
+impl Sink {
+    /// Hands a chunk to the writer, or says what to wait for.
+    fn offer(&mut self, chunk: &Bytes) -> Offer {
+        match self {
+            Self::Inline(writer) => match writer.write(chunk) {
+                Ok(()) => Offer::Taken,
+                Err(_) => Offer::Refused,
+            },
+            Self::Worker(queue) => {
+                let needed = room_for(chunk);
+                match Arc::clone(&queue.room).try_acquire_many_owned(needed) {
+                    Ok(permit) => queue.send(chunk, permit),
+                    Err(TryAcquireError::NoPermits) => {
+                        Offer::Wait(Box::pin(Arc::clone(&queue.room).acquire_many_owned(needed)))
                     }
-                }
-                Message::Commit(done) => {
-                    let _ = writer.commit();
-                    let _ = done.send(());
-                    return;
+                    Err(TryAcquireError::Closed) => Offer::Refused,
                 }
             }
         }
-    }));
-    sender
+    }
 }
 
-struct Tee {
+/// The queue room a chunk takes: its length, at most the whole queue.
+fn room_for(chunk: &Bytes) -> u32 {
+    u32::try_from(chunk.len()).map_or(MAX_QUEUED, |len| len.min(MAX_QUEUED))
+}
+
+fn spawn_writer(store: Arc<dyn Store>, meta: Meta, generation: u64) -> Queue {
+    let (queue, receiver) = Queue::new();
+    // Dropping the writer without commit (an error, a body cut short, a dropped response)
+    // deletes the partial entry.
+    drop(tokio::task::spawn_blocking(move || {
+        let Ok(writer) = store.writer(&meta, generation) else {
+            return;
+        };
+        // The writer holds what it needs; the store goes now, so that once the commit is
+        // confirmed this task no longer keeps the cache (and its directory lock) alive.
+        drop(store);
+        write_entry(writer, &receiver);
+    }));
+    queue
+}
+
+/// The disk writer's loop: writes chunks until the commit or the end of the queue.
+fn write_entry(mut writer: Box<dyn EntryWriter>, receiver: &QueueReceiver) {
+    while let Some(message) = receiver.recv() {
+        match message {
+            Message::Chunk(chunk, permit) => {
+                let written = writer.write(&chunk);
+                // The room is free once the bytes are in the file.
+                drop(permit);
+                if written.is_err() {
+                    return;
+                }
+            }
+            Message::Commit(done) => {
+                let _ = writer.commit();
+                let _ = done.send(());
+                return;
+            }
+        }
+    }
+}
+
+pub(crate) struct Tee {
     inner: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
     sink: Option<Sink>,
     written: u64,
     expected: Option<u64>,
+    /// A chunk read from the network, waiting for room in the disk writer's queue; the next
+    /// network read waits with it.
+    waiting: Option<(Bytes, RoomFuture)>,
     committing: Option<oneshot::Receiver<()>>,
     /// The body is complete (by length or by its end).
     done: bool,
@@ -595,26 +696,41 @@ impl Stream for Tee {
             // read the whole body finds the entry.
             return Poll::Ready(this.held.take().map(Ok));
         }
+        if let Some((chunk, mut room)) = this.waiting.take() {
+            let room = match room.as_mut().poll(cx) {
+                Poll::Ready(room) => room,
+                Poll::Pending => {
+                    this.waiting = Some((chunk, room));
+                    return Poll::Pending;
+                }
+            };
+            let taken = match (room, this.sink.as_ref()) {
+                (Ok(permit), Some(Sink::Worker(queue))) => {
+                    matches!(queue.send(&chunk, permit), Offer::Taken)
+                }
+                // The writer is gone: the caller still gets the body.
+                _ => false,
+            };
+            if !taken {
+                this.sink = None;
+            }
+            return this.pass(chunk, cx);
+        }
         if this.done {
             return Poll::Ready(None);
         }
         match this.inner.as_mut().poll_next(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
                 this.written = this.written.saturating_add(chunk.len() as u64);
-                if this.sink.as_mut().is_some_and(|sink| !sink.write(&chunk)) {
-                    this.sink = None;
-                }
-                // With a known length, the last byte completes the entry: a consumer that
-                // stops at `Content-Length` (as an HTTP/1.1 server does) never polls the end.
-                if this.expected == Some(this.written) {
-                    this.commit();
-                    this.done = true;
-                    if this.committing.is_some() {
-                        this.held = Some(chunk);
+                match this.sink.as_mut().map(|sink| sink.offer(&chunk)) {
+                    Some(Offer::Taken) | None => {}
+                    Some(Offer::Refused) => this.sink = None,
+                    Some(Offer::Wait(room)) => {
+                        this.waiting = Some((chunk, room));
                         return Pin::new(this).poll_next(cx);
                     }
                 }
-                Poll::Ready(Some(Ok(chunk)))
+                this.pass(chunk, cx)
             }
             Poll::Ready(Some(Err(error))) => {
                 this.sink = None;
@@ -637,6 +753,38 @@ impl Stream for Tee {
 }
 
 impl Tee {
+    pub(crate) fn new(
+        inner: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
+        sink: Sink,
+        expected: Option<u64>,
+    ) -> Self {
+        Self {
+            inner,
+            sink: Some(sink),
+            written: 0,
+            expected,
+            waiting: None,
+            committing: None,
+            done: false,
+            held: None,
+        }
+    }
+
+    /// Hands a chunk that the sink has taken (or refused) on to the caller. With a known
+    /// length, the last byte completes the entry: a consumer that stops at `Content-Length`
+    /// (as an HTTP/1.1 server does) never polls the end.
+    fn pass(&mut self, chunk: Bytes, cx: &mut Context<'_>) -> Poll<Option<reqwest::Result<Bytes>>> {
+        if self.expected == Some(self.written) {
+            self.commit();
+            self.done = true;
+            if self.committing.is_some() {
+                self.held = Some(chunk);
+                return Pin::new(self).poll_next(cx);
+            }
+        }
+        Poll::Ready(Some(Ok(chunk)))
+    }
+
     /// Makes the entry visible: in place for memory, through the writer for disk (whose
     /// confirmation the stream waits for before it ends).
     fn commit(&mut self) {
@@ -644,9 +792,9 @@ impl Tee {
             Some(Sink::Inline(writer)) => {
                 let _ = writer.commit();
             }
-            Some(Sink::Worker(sender)) => {
+            Some(Sink::Worker(queue)) => {
                 let (done, committing) = oneshot::channel();
-                if sender.send(Message::Commit(done)).is_ok() {
+                if queue.sender.send(Message::Commit(done)).is_ok() {
                     self.committing = Some(committing);
                 }
             }

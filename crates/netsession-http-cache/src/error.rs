@@ -17,6 +17,13 @@ pub enum Error {
         /// What the operating system said.
         source: io::Error,
     },
+    /// Another process (or another open [`Cache`](crate::Cache) in this one) holds the
+    /// cache directory: one owner at a time keeps the size accounting true, as one Chromium
+    /// profile owns its cache.
+    InUse {
+        /// The cache directory.
+        dir: PathBuf,
+    },
     /// The request to the network failed (connection, TLS, protocol).
     Request(reqwest::Error),
     /// The request said `Cache-Control: only-if-cached` and nothing usable is stored.
@@ -27,7 +34,7 @@ impl Error {
     /// Chromium's net error name for this failure, as Electron would surface it.
     pub fn net_error(&self) -> &'static str {
         match self {
-            Self::Io { .. } | Self::Request(_) => "net::ERR_FAILED",
+            Self::Io { .. } | Self::InUse { .. } | Self::Request(_) => "net::ERR_FAILED",
             Self::CacheMiss(_) => "net::ERR_CACHE_MISS",
         }
     }
@@ -44,6 +51,11 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Io { path, .. } => write!(f, "cache i/o failed on {}", path.display()),
+            Self::InUse { dir } => write!(
+                f,
+                "cache directory {} is in use by another process",
+                dir.display()
+            ),
             Self::Request(_) => f.write_str("the request failed"),
             Self::CacheMiss(url) => write!(f, "{url} is not in the cache (only-if-cached)"),
         }
@@ -55,7 +67,7 @@ impl std::error::Error for Error {
         match self {
             Self::Io { source, .. } => Some(source),
             Self::Request(source) => Some(source),
-            Self::CacheMiss(_) => None,
+            Self::InUse { .. } | Self::CacheMiss(_) => None,
         }
     }
 }

@@ -55,8 +55,11 @@
 //!   request's `max-stale`; `private` responses are stored (this is a private cache).
 //! - `Vary` is matched on the request's header values; `Vary: *` never matches.
 //! - A 304 is matched by its validators, and a 304 without any is matched to the stored
-//!   response, as browsers do; its headers update the stored ones except the length and the
+//!   response, as browsers do; its headers update the stored ones except Chromium's
+//!   non-updated headers (hop-by-hop ones, challenges, `Content-Location`, `Content-MD5`,
+//!   `X-Frame-Options`, `X-XSS-Protection`, `X-Content-*`, `X-WebKit-*`), the length and the
 //!   headers the body depends on. The cache never rewrites `Date` or adds `Age`.
+//! - Hop-by-hop headers, authentication challenges and cookies are never stored.
 //! - A successful unsafe request invalidates its URL and the same-origin URLs in its
 //!   `Location` and `Content-Location`.
 //! - A client's own conditional request is answered from a fresh entry (304 or the full
@@ -70,7 +73,10 @@
 //! (write to a temporary file, checksum, rename: a torn write is never served; bodies stream
 //! in and out), [`Cache::disabled`] for `cache: false`. Both stores count sizes the same way,
 //! evict the least recently used entries past [`CacheOptions::max_size`], and refuse entries
-//! larger than [`CacheOptions::max_entry_size`].
+//! larger than [`CacheOptions::max_entry_size`]. A disk cache owns its directory: a second
+//! [`Cache::open`] of it, from any process, fails with [`Error::InUse`] until the first is
+//! dropped or its process ends. A response being stored reaches the disk through at most
+//! 1 MiB of queued chunks; a slower disk slows the network read rather than filling memory.
 //!
 //! # Input guarantees
 //!

@@ -5,7 +5,8 @@
 //! it: malformed `Expires` dates are parsed leniently, `Date` and `Age` are never rewritten,
 //! permanent redirects and 410 without explicit freshness stay fresh, a request's `no-cache`
 //! bypasses the stored response and `max-age=0` always validates, a validator-less 304 is
-//! matched to the stored response, and `Set-Cookie` is not stored.
+//! matched to the stored response, a 304 leaves Chromium's non-updated headers alone, and
+//! `Set-Cookie` and authentication challenges are not stored.
 
 use std::time::{Duration, SystemTime};
 
@@ -21,9 +22,9 @@ use crate::meta::Meta;
 /// Statuses that are heuristically cacheable (RFC 9110 section 15.1).
 const HEURISTIC: [u16; 12] = [200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501];
 
-/// Headers never stored: hop-by-hop ones and cookies (Chromium persists responses "sans
-/// cookies").
-const NOT_STORED: [&str; 10] = [
+/// Headers never stored: hop-by-hop ones, authentication challenges and cookies (Chromium
+/// persists responses "sans cookies", "sans challenges" and "sans hop-by-hop").
+const NOT_STORED: [&str; 11] = [
     "connection",
     "keep-alive",
     "proxy-connection",
@@ -31,19 +32,41 @@ const NOT_STORED: [&str; 10] = [
     "trailer",
     "transfer-encoding",
     "upgrade",
+    "www-authenticate",
     "proxy-authenticate",
     "set-cookie",
     "set-cookie2",
 ];
 
-/// Headers a 304 does not update (RFC 9111 section 3.2: the length, and the headers the
-/// stored body depends on), besides those never stored.
-const NOT_UPDATED: [&str; 4] = [
+/// Headers a 304 does not update: Chromium's `kNonUpdatedHeaders`
+/// (`net/http/http_response_headers.cc`), then the length and the headers the stored body
+/// depends on (RFC 9111 section 3.2), which Chromium's list lacks: a 304 describes no body,
+/// so its `Content-Length: 0` or another `Content-Type` must not relabel the stored one.
+const NOT_UPDATED: [&str; 18] = [
+    "connection",
+    "proxy-connection",
+    "keep-alive",
+    "www-authenticate",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "content-location",
+    "content-md5",
+    "x-frame-options",
+    "x-xss-protection",
     "content-length",
     "content-encoding",
     "content-range",
     "content-type",
 ];
+
+/// Prefixes of headers a 304 does not update (Chromium's `kNonUpdatedHeaderPrefixes`):
+/// security policies such as `X-Content-Type-Options` and `X-WebKit-CSP` stay those of the
+/// response whose body is served.
+const NOT_UPDATED_PREFIXES: [&str; 2] = ["x-content-", "x-webkit-"];
 
 /// Whether a request with this method invalidates the URL when it succeeds (RFC 9111
 /// section 4.4): every method but the safe ones, and not `M-SEARCH`, which Chromium treats
@@ -237,13 +260,21 @@ pub(crate) fn matches_304(stored: &HeaderMap, not_modified: &HeaderMap) -> bool 
     true
 }
 
-/// Updates stored headers from a 304 (RFC 9111 section 3.2): each header the 304 carries
-/// replaces the stored one, except the length, the headers the stored body depends on, and
-/// those never stored. `Date` is the origin's new `Date`, never the cache's clock.
+/// Updates stored headers from a 304 (RFC 9111 section 3.2, as Chromium's
+/// `HttpResponseHeaders::Update`): each header the 304 carries replaces the stored one,
+/// except those in `NOT_UPDATED` or starting with one of `NOT_UPDATED_PREFIXES`, and
+/// those never stored; such a header is not added either when the stored response lacks it.
+/// `Date` is the origin's new `Date`, never the cache's clock.
 pub(crate) fn merge_304(stored: &mut HeaderMap, not_modified: &HeaderMap) {
     for name in not_modified.keys() {
+        // Header names are lower case in `http`, as the lists are.
         let name_str = name.as_str();
-        if NOT_UPDATED.contains(&name_str) || NOT_STORED.contains(&name_str) {
+        if NOT_UPDATED.contains(&name_str)
+            || NOT_UPDATED_PREFIXES
+                .iter()
+                .any(|prefix| name_str.starts_with(prefix))
+            || NOT_STORED.contains(&name_str)
+        {
             continue;
         }
         stored.remove(name);

@@ -1,9 +1,17 @@
-//! Unit tests: dates, directives, the entry encoding and the checksum.
+//! Unit tests: dates, directives, the entry encoding and the checksum, the 304 merge and
+//! the stored headers, and the disk writer's bounded queue.
 
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Version};
 
+use crate::client::{MAX_QUEUED, Message, Queue, Sink, Tee};
 use crate::date::{format_http_date, parse_http_date};
 use crate::directives::{Directives, split_list};
 use crate::meta::{Checksum, EntryHeader, Meta};
@@ -200,6 +208,66 @@ fn merging_a_304_keeps_the_body_headers() {
     assert!(!stored.contains_key("set-cookie"));
 }
 
+/// Chromium's `kNonUpdatedHeaders` and `kNonUpdatedHeaderPrefixes`, copied from
+/// `net/http/http_response_headers.cc` rather than from the implementation, including the
+/// hop-by-hop names a loopback origin cannot put on a 304.
+#[test]
+fn a_304_leaves_chromiums_non_updated_headers_alone() {
+    let chromium = [
+        "connection",
+        "proxy-connection",
+        "keep-alive",
+        "www-authenticate",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "content-location",
+        "content-md5",
+        "x-frame-options",
+        "x-xss-protection",
+        "x-content-type-options",
+        "x-content-anything",
+        "x-webkit-csp",
+        "x-webkit-anything",
+    ];
+    for name in chromium {
+        let mut stored = headers(&[(name, "old")]);
+        policy::merge_304(&mut stored, &headers(&[(name, "new")]));
+        assert_eq!(stored[name], "old", "{name} was updated");
+        let mut stored = HeaderMap::new();
+        policy::merge_304(&mut stored, &headers(&[(name, "new")]));
+        assert!(!stored.contains_key(name), "{name} was added");
+    }
+    for name in [
+        "x-content",
+        "x-webkit",
+        "x-contents",
+        "content-language",
+        "x-frame",
+    ] {
+        let mut stored = headers(&[(name, "old")]);
+        policy::merge_304(&mut stored, &headers(&[(name, "new")]));
+        assert_eq!(stored[name], "new", "{name} was not updated");
+    }
+}
+
+#[test]
+fn challenges_cookies_and_hop_by_hop_headers_are_not_stored() {
+    let stored = policy::stored_headers(&headers(&[
+        ("www-authenticate", "Basic realm=\"a\""),
+        ("proxy-authenticate", "Basic realm=\"a\""),
+        ("set-cookie", "a=b"),
+        ("connection", "close"),
+        ("transfer-encoding", "chunked"),
+        ("x-kept", "1"),
+    ]));
+    let names: Vec<&str> = stored.keys().map(HeaderName::as_str).collect();
+    assert_eq!(names, ["x-kept"]);
+}
+
 #[test]
 fn validator_less_304_matches() {
     let stored = headers(&[
@@ -264,4 +332,143 @@ fn fuzz_checks_hold_on_random_inputs() {
         crate::fuzz::http_date(&input);
         crate::fuzz::entry(&input);
     }
+}
+
+/// A network body of `count` chunks of `len` bytes each (chunk `i` filled with `i`).
+struct Network {
+    body: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
+    /// How many chunks were read from it so far.
+    pulled: Arc<AtomicUsize>,
+    whole: Vec<u8>,
+}
+
+fn network(count: usize, len: usize) -> Network {
+    let pulled = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&pulled);
+    let chunks: Vec<Bytes> = (0..count)
+        .map(|i| Bytes::from(vec![i as u8; len]))
+        .collect();
+    let whole = chunks.concat();
+    let body = futures_util::stream::iter(chunks).map(move |chunk| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Ok(chunk)
+    });
+    Network {
+        body: Box::pin(body),
+        pulled,
+        whole,
+    }
+}
+
+fn poll_tee(tee: &mut Tee) -> Poll<Option<reqwest::Result<Bytes>>> {
+    let mut cx = Context::from_waker(Waker::noop());
+    Pin::new(tee).poll_next(&mut cx)
+}
+
+/// Polls until the tee stalls or ends, collecting what the caller gets; true if it ended.
+fn drain_caller(tee: &mut Tee, delivered: &mut Vec<u8>) -> bool {
+    loop {
+        match poll_tee(tee) {
+            Poll::Ready(Some(Ok(chunk))) => delivered.extend_from_slice(&chunk),
+            Poll::Ready(Some(Err(error))) => panic!("body failed: {error}"),
+            Poll::Ready(None) => return true,
+            Poll::Pending => return false,
+        }
+    }
+}
+
+#[test]
+fn a_slow_disk_writer_holds_back_the_network_read() {
+    const LEN: usize = 64 * 1024;
+    const COUNT: usize = 64;
+    let fit = MAX_QUEUED as usize / LEN;
+    let Network {
+        body,
+        pulled,
+        whole,
+    } = network(COUNT, LEN);
+    let (queue, writer) = Queue::new();
+    let mut tee = Tee::new(body, Sink::Worker(queue), Some(whole.len() as u64));
+
+    // Nothing is written: the queue fills, then the tee stops reading the network (the chunk
+    // that did not fit waits, undelivered) instead of buffering the 4 MiB body.
+    let mut delivered = Vec::new();
+    assert!(
+        !drain_caller(&mut tee, &mut delivered),
+        "the body cannot end"
+    );
+    assert_eq!(writer.queued(), MAX_QUEUED as usize);
+    assert_eq!(delivered.len(), fit * LEN);
+    assert_eq!(pulled.load(Ordering::SeqCst), fit + 1);
+    assert!(!drain_caller(&mut tee, &mut delivered));
+    assert_eq!(pulled.load(Ordering::SeqCst), fit + 1, "read on while full");
+
+    // The writer writes one chunk at a time; the queue never holds more than its bound and
+    // the network is never more than the queue (plus the waiting chunk) ahead of the disk.
+    let (mut written, mut chunks_written, mut committed) = (Vec::new(), 0, false);
+    let mut ended = false;
+    for _ in 0..10 * COUNT {
+        match writer.try_recv() {
+            Some(Message::Chunk(chunk, permit)) => {
+                written.extend_from_slice(&chunk);
+                chunks_written += 1;
+                drop(permit);
+            }
+            Some(Message::Commit(done)) => {
+                committed = true;
+                done.send(()).unwrap();
+            }
+            None => {}
+        }
+        ended = drain_caller(&mut tee, &mut delivered);
+        assert!(writer.queued() <= MAX_QUEUED as usize);
+        assert!(pulled.load(Ordering::SeqCst) <= chunks_written + fit + 1);
+        if ended {
+            break;
+        }
+    }
+    assert!(ended, "the body never ended");
+    assert!(committed, "the entry was never committed");
+    assert!(
+        written == whole,
+        "the writer got other bytes than the network's"
+    );
+    assert!(
+        delivered == whole,
+        "the caller got other bytes than the network's"
+    );
+}
+
+#[test]
+fn a_writer_that_gives_up_does_not_stall_the_body() {
+    let Network { body, whole, .. } = network(64, 64 * 1024);
+    let (queue, writer) = Queue::new();
+    let mut tee = Tee::new(body, Sink::Worker(queue), None);
+    let mut delivered = Vec::new();
+    assert!(!drain_caller(&mut tee, &mut delivered));
+    assert_eq!(writer.queued(), MAX_QUEUED as usize);
+    // The writer fails (a full disk, a panic): the waiting tee drops the entry and the
+    // caller reads the rest of the body from the network.
+    drop(writer);
+    assert!(drain_caller(&mut tee, &mut delivered));
+    assert!(delivered == whole);
+}
+
+#[test]
+fn a_chunk_larger_than_the_queue_goes_alone() {
+    let len = 3 * MAX_QUEUED as usize;
+    let Network { body, whole, .. } = network(2, len);
+    let (queue, writer) = Queue::new();
+    let mut tee = Tee::new(body, Sink::Worker(queue), None);
+    let mut delivered = Vec::new();
+    assert!(!drain_caller(&mut tee, &mut delivered));
+    assert_eq!(delivered.len(), len, "the first chunk is queued whole");
+    assert_eq!(writer.queued(), MAX_QUEUED as usize);
+    let Some(Message::Chunk(first, permit)) = writer.try_recv() else {
+        panic!("the first chunk was not queued");
+    };
+    assert_eq!(first.len(), len);
+    drop(permit);
+    assert!(!drain_caller(&mut tee, &mut delivered));
+    assert!(delivered == whole);
 }

@@ -173,6 +173,42 @@ async fn serve_cache_logs_and_answers_from_a_persistent_cache() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cache_clear_is_refused_while_serve_cache_owns_the_partition() {
+    let origin = origin().await;
+    let data = temp_dir("in-use");
+    let data_arg = data.to_str().unwrap();
+    let global = ["--data-dir", data_arg, "--partition", "persist:Busy"];
+    let clear = [&global[..], &["cache", "clear"]].concat();
+    let served = Served::start(&global, origin.url("/").as_str());
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let fresh = format!("{}/fresh", served.base);
+    assert_eq!(client.get(&fresh).send().await.unwrap().status(), 200);
+    assert_eq!(served.line(), "GET /fresh 200 stored");
+
+    let cache_dir = data.join("Partitions").join("busy").join("Cache");
+    let refused = netsession(&clear, "");
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.starts_with(&format!(
+            "netsession: cache directory {} is in use by another process",
+            cache_dir.display()
+        )),
+        "{stderr}"
+    );
+    // Nothing was cleared under the server: it still answers from its entry.
+    assert!(entry_bytes(&cache_dir) > 0);
+    assert_eq!(client.get(&fresh).send().await.unwrap().status(), 200);
+    assert_eq!(served.line(), "GET /fresh 200 hit");
+
+    // Once the server is gone (killed: the lock dies with it), clearing works.
+    drop(served);
+    stdout_lines(&netsession(&clear, ""));
+    assert_eq!(entry_bytes(&cache_dir), 0);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_origins_are_a_502_and_memory_partitions_have_no_size() {
     let gone = format!("http://127.0.0.1:{}/", netsession_test_support::dead_port());
     let served = Served::start(&["--partition", "in-memory"], &gone);

@@ -13,8 +13,17 @@
 //! loss the checksums catch whatever the file system kept.
 //!
 //! The index (key, size, recency) lives in memory and is rebuilt from the headers when the
-//! store opens, ordered by modification time, which a hit refreshes. One process owns a
-//! cache directory at a time, as one Chromium profile does.
+//! store opens, ordered by modification time, which a hit refreshes.
+//!
+//! Why one owner: the index is the only record of the size, so a second process writing or
+//! deleting files underneath it would make `size` and eviction wrong. One store owns a
+//! cache directory at a time, as one Chromium profile does: it holds an exclusive advisory
+//! lock (`flock`, `LockFileEx`) on `lock` for its whole life, taken before anything in the
+//! directory is touched (opening deletes files), and a second open fails with
+//! [`Error::InUse`]. The operating system drops the lock with the process, so a crash never
+//! leaves the directory locked; the `lock` file itself stays and means nothing on its own.
+//! The lock belongs to the open file, which is close-on-exec: a child process that the
+//! owner is starting shares it only until the child runs its program.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File, OpenOptions};
@@ -27,6 +36,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 
 use super::{EntryInfo, EntryWriter, FileBody, Hit, HitBody, Limits, Store};
+use crate::Error;
 use crate::meta::{Checksum, EntryHeader, HEADER_LEN, Meta, key_hash};
 
 /// Bytes read with the header on a hit: bodies up to about 1 MiB come back in that one read,
@@ -36,6 +46,8 @@ const HEAD_READ: u64 = 1024 * 1024 + 16 * 1024;
 const CHUNK: u64 = 1024 * 1024;
 /// Metadata larger than this is treated as corrupt.
 const MAX_META: u32 = 1 << 20;
+/// The file whose advisory lock says which store owns the directory.
+const LOCK_FILE: &str = "lock";
 
 #[derive(Debug)]
 pub(crate) struct DiskStore {
@@ -51,6 +63,9 @@ struct Shared {
     /// Bumped by `clear` and `retain`: writers that started before do not commit.
     generation: AtomicU64,
     index: Mutex<Index>,
+    /// Held, never read: closing it (when the last writer and the store are gone) releases
+    /// the directory's lock.
+    _lock: File,
 }
 
 #[derive(Debug, Default)]
@@ -71,7 +86,17 @@ struct IndexEntry {
 impl DiskStore {
     /// Opens (creating if needed) the store in `dir`, dropping what dead writers left and
     /// every entry that fails its header checks.
-    pub(crate) fn open(dir: &Path, limits: Limits) -> io::Result<Self> {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InUse`] when another store holds the directory, [`Error::Io`] otherwise.
+    pub(crate) fn open(dir: &Path, limits: Limits) -> Result<Self, Error> {
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let lock = lock_dir(dir)?;
+        Self::open_locked(dir, limits, lock).map_err(|e| Error::io(dir, e))
+    }
+
+    fn open_locked(dir: &Path, limits: Limits, lock: File) -> io::Result<Self> {
         let shared = Shared {
             entries: dir.join("entries"),
             tmp: dir.join("tmp"),
@@ -79,6 +104,7 @@ impl DiskStore {
             counter: AtomicU64::new(0),
             generation: AtomicU64::new(0),
             index: Mutex::new(Index::default()),
+            _lock: lock,
         };
         fs::create_dir_all(&shared.entries)?;
         fs::create_dir_all(&shared.tmp)?;
@@ -554,6 +580,28 @@ fn file_name_hash(path: &Path) -> Option<u64> {
     (name.len() == 16)
         .then(|| u64::from_str_radix(name, 16).ok())
         .flatten()
+}
+
+/// Takes the directory's lock without waiting: a store that waited would hang an app (or
+/// `netsession cache clear`) behind a server that never exits.
+fn lock_dir(dir: &Path) -> Result<File, Error> {
+    let path = dir.join(LOCK_FILE);
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    // The trait path is spelled out: from Rust 1.89 `File` has an inherent `try_lock` of
+    // its own, which method syntax would pick instead on newer compilers.
+    match fs4::FileExt::try_lock(&file) {
+        Ok(()) => Ok(file),
+        Err(fs4::TryLockError::WouldBlock) => Err(Error::InUse {
+            dir: dir.to_owned(),
+        }),
+        Err(fs4::TryLockError::Error(error)) => Err(Error::io(&path, error)),
+    }
 }
 
 /// Deletes temporary files whose writer process is gone (by `/proc` where there is one, by

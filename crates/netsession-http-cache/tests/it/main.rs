@@ -1,6 +1,7 @@
 //! Integration tests of `netsession-http-cache` against loopback origins: the caching rules
-//! (a data table plus focused tests), revalidation, invalidation, the two stores, and a crash
-//! test that kills writer processes mid-body.
+//! (a data table plus focused tests), revalidation, invalidation, the two stores, the disk
+//! store's directory lock across processes, and a crash test that kills writer processes
+//! mid-body.
 
 #![allow(
     clippy::unwrap_used,
@@ -12,6 +13,7 @@
 
 mod crash;
 mod invalidation;
+mod lock;
 mod rules;
 mod store;
 mod validation;

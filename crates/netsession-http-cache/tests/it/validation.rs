@@ -1,11 +1,13 @@
 //! Revalidation: the validators sent, the 304 matched (with and without validators) and
-//! merged, `Date` never rewritten, and a 304 for some other response.
+//! merged (`tests/data/update304.txt`: which headers a 304 may change), `Date` never
+//! rewritten, and a 304 for some other response.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use netsession_http_cache::CacheStatus;
+use netsession_test_support::table::{Case, check};
 use netsession_test_support::{Reply, TestServer};
 
 use crate::{START_DATE, fetch, memory_client};
@@ -206,4 +208,65 @@ async fn origin_failure_is_an_error_not_stale_content() {
     clock.advance(Duration::from_secs(10));
     let error = client.get(&url).await.unwrap_err();
     assert_eq!(error.net_error(), "net::ERR_FAILED");
+}
+
+/// Runs one `update304.txt` case: stores the 200, revalidates it with the 304, and returns
+/// what the served response carries for the header.
+async fn update_304(name: &str, stored: &str, not_modified: &str) -> String {
+    let (name, stored, not_modified) = (
+        name.to_owned(),
+        (stored != "-").then(|| stored.to_owned()),
+        (not_modified != "-").then(|| not_modified.to_owned()),
+    );
+    let header = name.clone();
+    let origin = TestServer::start(move |request| {
+        let (mut reply, value) = if request.header("if-none-match").is_some() {
+            (Reply::status(304), &not_modified)
+        } else {
+            (
+                Reply::ok("body").header("Cache-Control", "no-cache"),
+                &stored,
+            )
+        };
+        reply = reply.header("ETag", "\"t\"");
+        match value {
+            Some(value) => reply.header(&header, value),
+            None => reply,
+        }
+    })
+    .await;
+    let (client, _clock) = memory_client();
+    let url = origin.url("/").to_string();
+    fetch(&client, &url, &[]).await;
+    let seen = fetch(&client, &url, &[]).await;
+    if (seen.cache, seen.status, seen.body.as_slice()) != (CacheStatus::Revalidated, 200, b"body") {
+        return format!("not revalidated: {} {}", seen.cache, seen.status);
+    }
+    let values: Vec<&str> = seen
+        .headers
+        .get_all(name.as_str())
+        .iter()
+        .map(|value| value.to_str().unwrap())
+        .collect();
+    if values.is_empty() {
+        "absent".to_owned()
+    } else {
+        values.join(", ")
+    }
+}
+
+#[test]
+fn update_304_table() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let run = |case: &Case<'_>| {
+        let (stored, not_modified) = case.arg.split_once(" | ").unwrap();
+        runtime.block_on(update_304(&case.input, stored, not_modified))
+    };
+    let cases = check(&data, "update304.txt", run);
+    assert!(cases >= 25, "the table lost cases");
 }
