@@ -36,6 +36,15 @@ pub enum Error {
     UnknownBlob(String),
     /// The work was cancelled (the runtime is shutting down).
     Cancelled,
+    /// `clear_data` could not clear these kinds (Electron's `failedDataTypes`); the others
+    /// were cleared.
+    DataNotCleared {
+        /// The kinds that were not cleared.
+        data_types: Vec<crate::ClearDataType>,
+        /// The first failure, when one caused it (an origin filter a kind cannot take has
+        /// none).
+        source: Option<Box<Error>>,
+    },
 }
 
 impl fmt::Display for Error {
@@ -71,6 +80,13 @@ impl fmt::Display for Error {
             Self::Certificate(error) => write!(f, "certificate verifier: {error}"),
             Self::UnknownBlob(_) => f.write_str("Could not get blob data handle"),
             Self::Cancelled => f.write_str("the operation was cancelled"),
+            Self::DataNotCleared { data_types, .. } => {
+                f.write_str("failed to clear data types:")?;
+                for (n, kind) in data_types.iter().enumerate() {
+                    write!(f, "{} {kind}", if n == 0 { "" } else { "," })?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -84,6 +100,10 @@ impl std::error::Error for Error {
             Self::Cache(error) => Some(error),
             Self::Download(error) => Some(error),
             Self::Certificate(error) => Some(error),
+            Self::DataNotCleared {
+                source: Some(error),
+                ..
+            } => Some(error.as_ref()),
             _ => None,
         }
     }

@@ -42,6 +42,7 @@
 //! | `ses.isPersistent()` / `ses.getStoragePath()` | [`Session::is_persistent`] / [`Session::storage_path`] |
 //! | `ses.cookies` | [`Session::cookies`] (`netsession_cookies::CookieJar`) |
 //! | `ses.clearStorageData(options)` / `ses.flushStorageData()` | [`Session::clear_storage_data`] / [`Session::flush_storage_data`] |
+//! | `ses.clearData(options)` | [`Session::clear_data`] ([`ClearDataOptions`]: data types, `origins` / `excludeOrigins`) |
 //! | `ses.setProxy(config)` / `ses.resolveProxy(url)` | [`Session::set_proxy`] / [`Session::resolve_proxy`] |
 //! | `ses.forceReloadProxyConfig()` | [`Session::force_reload_proxy_config`] |
 //! | `ses.setUserAgent(ua, langs)` / `ses.getUserAgent()` | [`Session::set_user_agent`] / [`Session::user_agent`] |
@@ -125,7 +126,10 @@ pub use identity::accept_language_header;
 pub use netsession_proxy::ProxyConfig;
 pub use permissions::{Permission, PermissionCheck, PermissionRequest};
 pub use preloads::{PreloadKind, PreloadScript};
-pub use session::{Session, SessionOptions, Sessions, platform_data_dir, sessions, set_data_dir};
+pub use session::{
+    ClearDataOptions, ClearDataType, OriginFilter, Session, SessionOptions, Sessions,
+    platform_data_dir, sessions, set_data_dir,
+};
 
 pub use netsession_bypass as bypass;
 pub use netsession_cert_verify as cert_verify;

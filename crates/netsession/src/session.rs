@@ -8,11 +8,12 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use bytes::Bytes;
 use netsession_cert_verify::CertVerifier;
-use netsession_cookies::CookieJar;
+use netsession_cookies::{CookieFilter, CookieJar};
 use netsession_downloads::DownloadManager;
 use netsession_http_cache::{Cache, CacheOptions};
 use netsession_proxy::{ProxiedClient, ProxyConfig, ProxyResolver};
-use netsession_storage::Storage;
+use netsession_storage::{ClearStorageDataOptions, Storage};
+use psl::Psl as _;
 use url::Url;
 
 use crate::auth::{AuthCache, LoginHandler};
@@ -50,6 +51,148 @@ impl SessionOptions {
     /// Sets [`SessionOptions::cache`].
     pub fn cache(mut self, cache: bool) -> Self {
         self.cache = cache;
+        self
+    }
+}
+
+/// A kind of data in Electron's `clearData({dataTypes})` (Electron 31+).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ClearDataType {
+    /// `backgroundFetch`: nothing here runs background fetches, so there is none to clear.
+    BackgroundFetch,
+    /// `cache`: the HTTP cache, by the entries' URLs.
+    Cache,
+    /// `cookies`: the cookie jar, by registrable domain (see [`Session::clear_data`]).
+    Cookies,
+    /// `downloads`: the download history; the session keeps none, so there is none to clear.
+    Downloads,
+    /// `fileSystems`: what the storage's `filesystem` clearers hold.
+    FileSystems,
+    /// `indexedDB`: what the storage's `indexdb` clearers hold.
+    IndexedDb,
+    /// `localStorage`: the session's DOM storage.
+    LocalStorage,
+    /// `serviceWorkers`: what the storage's `serviceworkers` clearers hold.
+    ServiceWorkers,
+    /// `webSQL`: what the storage's `websql` clearers hold.
+    WebSql,
+}
+
+impl ClearDataType {
+    /// Every kind, in Electron's documentation order (what `clearData` clears by default).
+    pub const ALL: [Self; 9] = [
+        Self::BackgroundFetch,
+        Self::Cache,
+        Self::Cookies,
+        Self::Downloads,
+        Self::FileSystems,
+        Self::IndexedDb,
+        Self::LocalStorage,
+        Self::ServiceWorkers,
+        Self::WebSql,
+    ];
+
+    /// Electron's name for the kind, as `dataTypes` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::BackgroundFetch => "backgroundFetch",
+            Self::Cache => "cache",
+            Self::Cookies => "cookies",
+            Self::Downloads => "downloads",
+            Self::FileSystems => "fileSystems",
+            Self::IndexedDb => "indexedDB",
+            Self::LocalStorage => "localStorage",
+            Self::ServiceWorkers => "serviceWorkers",
+            Self::WebSql => "webSQL",
+        }
+    }
+
+    /// The kind Electron calls `name` (case-sensitive, as Electron's lookup is).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
+    /// The `clearStorageData` kind behind this one, for the kinds that live in the storage's
+    /// clearing registry.
+    fn storage_kind(self) -> Option<&'static str> {
+        match self {
+            Self::FileSystems => Some("filesystem"),
+            Self::IndexedDb => Some("indexdb"),
+            Self::LocalStorage => Some("localstorage"),
+            Self::ServiceWorkers => Some("serviceworkers"),
+            Self::WebSql => Some("websql"),
+            Self::BackgroundFetch | Self::Cache | Self::Cookies | Self::Downloads => None,
+        }
+    }
+}
+
+impl fmt::Display for ClearDataType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Which origins `clearData` clears: all, only `origins`, or all but `excludeOrigins` (the
+/// two lists cannot be combined, in Electron as here). Only the origin of each URL counts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OriginFilter {
+    /// Every origin (no list given).
+    #[default]
+    All,
+    /// `origins`: only these.
+    Only(Vec<Url>),
+    /// `excludeOrigins`: every origin but these.
+    Except(Vec<Url>),
+}
+
+/// The options of Electron's `clearData`.
+///
+/// Electron's `avoidClosingConnections` and `originMatchingMode` have no counterpart:
+/// clearing here never closes connections, and nothing is partitioned by top-level site, so
+/// both matching modes clear the same data.
+///
+/// # Examples
+///
+/// ```
+/// use netsession::{ClearDataOptions, ClearDataType};
+///
+/// let options = ClearDataOptions::default()
+///     .data_types([ClearDataType::Cache, ClearDataType::Cookies])
+///     .origins([url::Url::parse("https://app.example")?]);
+/// # let _ = options;
+/// # Ok::<(), url::ParseError>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClearDataOptions {
+    /// `dataTypes`: the kinds to clear; `None` clears every kind, as in Electron.
+    pub data_types: Option<Vec<ClearDataType>>,
+    /// `origins` or `excludeOrigins`.
+    pub origins: OriginFilter,
+}
+
+impl ClearDataOptions {
+    /// Sets [`ClearDataOptions::data_types`].
+    #[must_use]
+    pub fn data_types(mut self, kinds: impl IntoIterator<Item = ClearDataType>) -> Self {
+        self.data_types = Some(kinds.into_iter().collect());
+        self
+    }
+
+    /// Clears only these origins (Electron's `origins`), replacing any filter set before.
+    #[must_use]
+    pub fn origins(mut self, origins: impl IntoIterator<Item = Url>) -> Self {
+        self.origins = OriginFilter::Only(origins.into_iter().collect());
+        self
+    }
+
+    /// Clears every origin but these (Electron's `excludeOrigins`), replacing any filter set
+    /// before.
+    #[must_use]
+    pub fn exclude_origins(mut self, origins: impl IntoIterator<Item = Url>) -> Self {
+        self.origins = OriginFilter::Except(origins.into_iter().collect());
         self
     }
 }
@@ -394,17 +537,144 @@ impl Session {
         blocking(move || storage.flush_storage_data().map_err(Error::from)).await
     }
 
-    /// Electron's `clearStorageData`.
+    /// Electron's `clearStorageData`. As in Electron, the HTTP cache is not storage: it is
+    /// [`Session::clear_cache`]'s, or [`Session::clear_data`]'s with [`ClearDataType::Cache`].
     ///
     /// # Errors
     ///
     /// [`Error::Storage`] for an invalid origin or a database that cannot be written.
-    pub async fn clear_storage_data(
-        &self,
-        options: netsession_storage::ClearStorageDataOptions,
-    ) -> Result<(), Error> {
+    pub async fn clear_storage_data(&self, options: ClearStorageDataOptions) -> Result<(), Error> {
         let storage = self.inner.storage.clone();
         blocking(move || storage.clear_storage_data(&options).map_err(Error::from)).await
+    }
+
+    /// Electron's `clearData` (Chromium's `BrowsingDataRemover`): clears the kinds in
+    /// `options` for the origins it names. Each kind is cleared even when another fails.
+    ///
+    /// - [`ClearDataType::Cache`]: the HTTP cache entries whose URL has a matching origin.
+    /// - [`ClearDataType::Cookies`]: with an origin filter, cookies are matched by
+    ///   registrable domain, as Electron documents: clearing `https://a.site.example` removes
+    ///   every cookie of `site.example`; excluding it keeps them all.
+    /// - The storage kinds (local storage and the kinds registered with the storage's
+    ///   clearing registry): for all origins or for each listed origin, as
+    ///   [`Session::clear_storage_data`] would.
+    /// - [`ClearDataType::BackgroundFetch`] and [`ClearDataType::Downloads`]: the session
+    ///   keeps no such data.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DataNotCleared`], Electron's `failedDataTypes`: the kinds that could not be
+    /// cleared, with the first cause. With [`OriginFilter::Except`], the storage kinds always
+    /// fail: the storage clears one origin or all, and cannot list the origins it holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use netsession::{ClearDataOptions, ClearDataType, Session, SessionOptions};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+    /// let session = Session::from_partition("clear-data-doc", SessionOptions::default())?;
+    /// let app = url::Url::parse("https://app.example/")?;
+    /// session.cookies().store(&app, "id=1")?;
+    /// let options = ClearDataOptions::default()
+    ///     .data_types([ClearDataType::Cache, ClearDataType::Cookies])
+    ///     .origins([app]);
+    /// session.clear_data(options).await?;
+    /// assert!(session.cookies().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn clear_data(&self, options: ClearDataOptions) -> Result<(), Error> {
+        let session = self.clone();
+        blocking(move || session.clear_data_now(&options)).await
+    }
+
+    fn clear_data_now(&self, options: &ClearDataOptions) -> Result<(), Error> {
+        let mut kinds: Vec<ClearDataType> = Vec::new();
+        // A kind listed twice is cleared (and reported) once.
+        for kind in options.data_types.as_deref().unwrap_or(&ClearDataType::ALL) {
+            if !kinds.contains(kind) {
+                kinds.push(*kind);
+            }
+        }
+        let mut failed = Vec::new();
+        let mut cause = None;
+        for kind in kinds {
+            let result = match kind {
+                ClearDataType::Cache => self.clear_cache_origins(&options.origins).map_err(Some),
+                ClearDataType::Cookies => {
+                    clear_cookie_sites(&self.inner.cookies, &options.origins);
+                    Ok(())
+                }
+                ClearDataType::BackgroundFetch | ClearDataType::Downloads => Ok(()),
+                ClearDataType::FileSystems
+                | ClearDataType::IndexedDb
+                | ClearDataType::LocalStorage
+                | ClearDataType::ServiceWorkers
+                | ClearDataType::WebSql => self.clear_storage_kind(kind, &options.origins),
+            };
+            match result {
+                Ok(()) => {}
+                Err(error) => {
+                    failed.push(kind);
+                    cause = cause.or(error);
+                }
+            }
+        }
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::DataNotCleared {
+                data_types: failed,
+                source: cause.map(Box::new),
+            })
+        }
+    }
+
+    /// The HTTP cache part of `clearData`: entries go by their URL's origin.
+    fn clear_cache_origins(&self, origins: &OriginFilter) -> Result<(), Error> {
+        let cache = &self.inner.cache;
+        let result = match origins {
+            OriginFilter::All => cache.clear(),
+            OriginFilter::Only(listed) => cache.retain(|url| !has_origin(listed, url)),
+            OriginFilter::Except(listed) => cache.retain(|url| has_origin(listed, url)),
+        };
+        result.map_err(Error::Cache)
+    }
+
+    /// A kind of the storage's clearing registry. `Err(None)` when the filter cannot be
+    /// expressed to the registry, which takes one origin or all.
+    fn clear_storage_kind(
+        &self,
+        kind: ClearDataType,
+        origins: &OriginFilter,
+    ) -> Result<(), Option<Error>> {
+        let Some(name) = kind.storage_kind() else {
+            return Ok(());
+        };
+        let clear = |origin: Option<String>| {
+            self.inner
+                .storage
+                .clear_storage_data(&ClearStorageDataOptions {
+                    origin,
+                    storages: Some(vec![name.to_owned()]),
+                    ..ClearStorageDataOptions::default()
+                })
+                .map_err(|error| Some(Error::Storage(error)))
+        };
+        match origins {
+            OriginFilter::All => clear(None),
+            OriginFilter::Only(listed) => {
+                let mut result = Ok(());
+                for url in listed {
+                    let done = clear(Some(url.origin().ascii_serialization()));
+                    result = result.and(done);
+                }
+                result
+            }
+            OriginFilter::Except(_) => Err(None),
+        }
     }
 
     /// Electron's `setProxy`: a new resolver for `config` (bad-proxy memory starts over).
@@ -771,6 +1041,56 @@ pub(crate) fn pipeline_client(
             .dns_resolver(host_resolver.clone())
             .connector_layer(connects.clone())
     }))
+}
+
+/// Whether `url`'s origin is one of `listed`'s.
+fn has_origin(listed: &[Url], url: &Url) -> bool {
+    let origin = url.origin();
+    listed.iter().any(|entry| entry.origin() == origin)
+}
+
+/// `clearData`'s cookie part: Chromium's cookie deletion filter matches cookies by the
+/// registrable domain of each listed origin (and of each cookie's domain), never by origin.
+fn clear_cookie_sites(jar: &CookieJar, origins: &OriginFilter) {
+    let (listed, remove_listed) = match origins {
+        OriginFilter::All => {
+            jar.clear();
+            return;
+        }
+        OriginFilter::Only(listed) => (listed, true),
+        OriginFilter::Except(listed) => (listed, false),
+    };
+    let sites: Vec<String> = listed
+        .iter()
+        .filter_map(Url::host_str)
+        .map(cookie_site)
+        .collect();
+    for cookie in jar.get(&CookieFilter::default()) {
+        if sites.contains(&cookie_site(&cookie.domain)) != remove_listed {
+            continue;
+        }
+        // The cookies a secure request to the cookie's own domain and path would carry: this
+        // one, and others of its name on that host, all of the same registrable domain.
+        let host = cookie.domain.trim_start_matches('.');
+        let url = format!("https://{host}{}", cookie.path);
+        jar.remove(&url, &cookie.name);
+    }
+}
+
+/// The registrable domain (eTLD+1, private registries included, unknown ones not) of a host
+/// or cookie domain, else the host itself (IP addresses, `localhost`), as Chromium's
+/// `GetDomainAndRegistry` falls back for cookies.
+fn cookie_site(host: &str) -> String {
+    let host = host.trim_start_matches('.').to_ascii_lowercase();
+    let site = psl::List
+        .domain(host.as_bytes())
+        .filter(|domain| domain.suffix().is_known())
+        .and_then(|domain| {
+            let len = domain.as_bytes().len();
+            host.get(host.len().checked_sub(len)?..)
+        })
+        .map(str::to_owned);
+    site.unwrap_or(host)
 }
 
 async fn blocking<T: Send + 'static>(
