@@ -46,8 +46,25 @@
 //! dates fail, so that a date problem never hides a worse one. There is no revocation
 //! checking, no AIA fetching of missing intermediates, no Certificate Transparency and no
 //! pinning, so `-206`, `-214` and `-150` never come from the verifier itself (a proc may still
-//! answer them). A name constraint violated in the chain is `net::ERR_CERT_INVALID` (-207), as
-//! in Chromium, whose `-212` applies only to its legacy hard-coded root list.
+//! answer them).
+//!
+//! # Name constraints and non-unique names
+//!
+//! A name constraint of the chain that the leaf breaks is `net::ERR_CERT_INVALID` (-207), not
+//! `net::ERR_CERT_NAME_CONSTRAINT_VIOLATION` (-212), because that is what Chromium reports:
+//! its builtin verifier finds the violation while building the path, and
+//! `MapPathBuilderErrorsToCertStatus` turns every path error it has no flag of its own for
+//! (name constraints, extended key usage, basic constraints, path length) into
+//! `CERT_STATUS_INVALID`. Chromium's `CERT_STATUS_NAME_CONSTRAINT_VIOLATION`, the only source of
+//! -212, comes from constraints Chromium itself imposes on a hard-coded list of legacy roots;
+//! this crate has no such list, so -212 only comes from a proc.
+//!
+//! `net::ERR_CERT_NON_UNIQUE_NAME` (-210) is never produced either. Chromium flags a publicly
+//! trusted certificate for a non-unique (intranet) name with `CERT_STATUS_NON_UNIQUE_NAME`,
+//! but as a warning: `CertVerifyProc::Verify` does not turn the flag into an error, and
+//! publicly trusted CAs have not issued such certificates since 2015. The verifier does not
+//! set the flag, and the connection succeeds; the code stays in [`NetError`] and
+//! [`CertStatus`]'s priority order for procs and for completeness.
 //!
 //! # Input guarantees
 //!

@@ -96,11 +96,13 @@ net_errors! {
     CERT_INVALID = -207, "net::ERR_CERT_INVALID";
     /// `net::ERR_CERT_WEAK_SIGNATURE_ALGORITHM` (-208): MD2, MD4, MD5 or SHA-1.
     CERT_WEAK_SIGNATURE_ALGORITHM = -208, "net::ERR_CERT_WEAK_SIGNATURE_ALGORITHM";
-    /// `net::ERR_CERT_NON_UNIQUE_NAME` (-210).
+    /// `net::ERR_CERT_NON_UNIQUE_NAME` (-210): only from a proc; Chromium treats the condition
+    /// as a warning (see the crate docs).
     CERT_NON_UNIQUE_NAME = -210, "net::ERR_CERT_NON_UNIQUE_NAME";
     /// `net::ERR_CERT_WEAK_KEY` (-211): a key too small or of an unacceptable kind.
     CERT_WEAK_KEY = -211, "net::ERR_CERT_WEAK_KEY";
-    /// `net::ERR_CERT_NAME_CONSTRAINT_VIOLATION` (-212).
+    /// `net::ERR_CERT_NAME_CONSTRAINT_VIOLATION` (-212): only from a proc; a name constraint
+    /// of the chain is [`CERT_INVALID`](Self::CERT_INVALID), as in Chromium.
     CERT_NAME_CONSTRAINT_VIOLATION = -212, "net::ERR_CERT_NAME_CONSTRAINT_VIOLATION";
     /// `net::ERR_CERT_VALIDITY_TOO_LONG` (-213).
     CERT_VALIDITY_TOO_LONG = -213, "net::ERR_CERT_VALIDITY_TOO_LONG";

@@ -33,13 +33,15 @@ impl CertStatus {
     pub const INVALID: Self = Self(1 << 7);
     /// A certificate is signed with MD2, MD4, MD5 or SHA-1.
     pub const WEAK_SIGNATURE_ALGORITHM: Self = Self(1 << 8);
-    /// A publicly trusted certificate names a non-unique (intranet) host.
+    /// A publicly trusted certificate names a non-unique (intranet) host. A warning in
+    /// Chromium, never turned into an error, and never set by this crate's verifier.
     pub const NON_UNIQUE_NAME: Self = Self(1 << 10);
     /// A key of the chain is too small or of an unacceptable kind.
     pub const WEAK_KEY: Self = Self(1 << 11);
     /// A pinned key is not in the chain.
     pub const PINNED_KEY_MISSING: Self = Self(1 << 13);
-    /// A name constraint of Chromium's legacy hard-coded list is violated.
+    /// A name constraint of Chromium's legacy hard-coded list is violated. Never set by
+    /// this crate's verifier: a name constraint of the chain itself is [`Self::INVALID`].
     pub const NAME_CONSTRAINT_VIOLATION: Self = Self(1 << 14);
     /// A publicly trusted certificate is valid for longer than the Baseline Requirements allow.
     pub const VALIDITY_TOO_LONG: Self = Self(1 << 15);

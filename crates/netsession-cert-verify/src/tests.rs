@@ -182,6 +182,43 @@ fn known_roots_get_the_public_policies() {
 }
 
 #[test]
+fn non_unique_names_are_never_an_error() {
+    // A publicly trusted certificate for an intranet name: Chromium only flags it
+    // (`CERT_STATUS_NON_UNIQUE_NAME` is a warning), so the connection goes on.
+    let (params, key, der) = root();
+    let issuer = rcgen::Issuer::from_params(&params, &key);
+    let verifier = CertVerifier::builder()
+        .roots(Roots::Empty)
+        .add_root(der)
+        .added_roots_are_known()
+        .build()
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let now = time::OffsetDateTime::from_unix_timestamp(now).unwrap();
+    for host in ["intranet", "printer.local", "server.corp"] {
+        let mut leaf_params = CertificateParams::new(vec![host.to_owned()]).unwrap();
+        // Within the Baseline Requirements' validity limit, so that nothing else is wrong.
+        leaf_params.not_before = now - time::Duration::days(1);
+        leaf_params.not_after = now + time::Duration::days(90);
+        let leaf = leaf_params
+            .signed_by(&KeyPair::generate().unwrap(), &issuer)
+            .unwrap()
+            .der()
+            .clone();
+        let verification = verifier.verify(host, &[leaf]).unwrap();
+        assert!(verification.is_issued_by_known_root, "{host}");
+        assert_eq!(verification.net_error, NetError::OK, "{host}");
+        assert!(
+            !verification.status.contains(CertStatus::NON_UNIQUE_NAME),
+            "{host}"
+        );
+    }
+}
+
+#[test]
 fn the_cache_forgets_the_oldest_and_empties_on_a_new_proc() {
     let (params, key, der) = root();
     let issuer = rcgen::Issuer::from_params(&params, &key);

@@ -1,8 +1,10 @@
 //! Every failure class on a loopback TLS server, through reqwest and directly, against
 //! `tests/data/failure-classes.tsv`.
 
-use netsession_cert_verify::rustls::pki_types::CertificateDer;
-use netsession_cert_verify::{CertStatus, CertVerifier, NetError};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use netsession_cert_verify::rustls::pki_types::{CertificateDer, UnixTime};
+use netsession_cert_verify::{CertStatus, CertVerifier, NetError, Roots};
 use rcgen::{ExtendedKeyUsagePurpose, GeneralSubtree, KeyPair, NameConstraints, PublicKeyData};
 
 use crate::{Ca, Leaf, ca_params, days_from_now, fetch, leaf_params, net_error, serve, verifier};
@@ -35,6 +37,116 @@ fn weak_rsa() -> WeakRsa {
     WeakRsa(include_bytes!("../data/rsa512-public.der").to_vec())
 }
 
+/// A leaf for `names`, issued by `ca` and signed with ECDSA over SHA-1, valid for `days`
+/// days from now, and its key; with `weak_key`, it carries the RSA-512 key of
+/// `rsa512-public.der` instead (the key returned is then not the leaf's).
+/// rcgen cannot sign with SHA-1, so `openssl x509 -req -sha1` signs a request rcgen writes
+/// (the request only carries the subject and its key; openssl sets the extensions).
+fn sha1_leaf(
+    ca: &Ca,
+    names: &[&str],
+    days: u32,
+    weak_key: bool,
+) -> (CertificateDer<'static>, KeyPair) {
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    let serial = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!(
+        "netsession-cert-verify-sha1-{}-{serial}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let request = leaf_params(names).serialize_request(&key).unwrap();
+    std::fs::write(dir.join("leaf.csr"), request.pem().unwrap()).unwrap();
+    std::fs::write(dir.join("ca.der"), &ca.der).unwrap();
+    std::fs::write(dir.join("ca.key"), ca.key.serialize_pem()).unwrap();
+    let alt_names: Vec<String> = names.iter().map(|name| format!("DNS:{name}")).collect();
+    std::fs::write(
+        dir.join("ext.cnf"),
+        format!(
+            "subjectAltName={}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
+            alt_names.join(",")
+        ),
+    )
+    .unwrap();
+    let days = days.to_string();
+    let serial = serial.to_string();
+    let mut args = vec![
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.der",
+        "-CAform",
+        "DER",
+        "-CAkey",
+        "ca.key",
+        "-sha1",
+        "-days",
+        &days,
+        "-set_serial",
+        &serial,
+        "-extfile",
+        "ext.cnf",
+        "-outform",
+        "DER",
+        "-out",
+        "leaf.der",
+    ];
+    if weak_key {
+        std::fs::write(
+            dir.join("weak.der"),
+            include_bytes!("../data/rsa512-public.der"),
+        )
+        .unwrap();
+        openssl(
+            &dir,
+            &[
+                "rsa",
+                "-pubin",
+                "-RSAPublicKey_in",
+                "-inform",
+                "DER",
+                "-in",
+                "weak.der",
+                "-out",
+                "weak.pem",
+            ],
+        );
+        args.extend(["-force_pubkey", "weak.pem"]);
+    }
+    openssl(&dir, &args);
+    let der = std::fs::read(dir.join("leaf.der")).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(
+        x509_signature_oid(&der),
+        "1.2.840.10045.4.1",
+        "ecdsa-with-SHA1"
+    );
+    (CertificateDer::from(der), key)
+}
+
+/// Runs `openssl` in `dir`, failing the test with its error output.
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let output = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl is part of the base image");
+    assert!(
+        output.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The signature algorithm of a certificate, as a dotted OID.
+fn x509_signature_oid(der: &[u8]) -> String {
+    let (_, certificate) = x509_parser::parse_x509_certificate(der).unwrap();
+    certificate.signature_algorithm.algorithm.to_id_string()
+}
+
 fn issued(ca: &Ca, params: rcgen::CertificateParams) -> (CertificateDer<'static>, KeyPair) {
     let Leaf { der, key } = ca.sign_leaf(params);
     (der, key)
@@ -47,9 +159,12 @@ pub(crate) fn scenario(class: &str) -> Scenario {
         "wrong-host"
         | "expired-and-wrong-host"
         | "untrusted-and-wrong-host"
-        | "wrong-eku-and-wrong-host" => "wrong.test",
+        | "wrong-eku-and-wrong-host"
+        | "weak-signature-and-wrong-host" => "wrong.test",
         _ => "right.test",
     };
+    // Verify at another time than now (only to expire a certificate openssl made).
+    let mut at = None;
     let mut params = leaf_params(&["right.test"]);
     let mut roots = vec![&root];
     let stranger = Ca::root("Stranger Root");
@@ -127,13 +242,46 @@ pub(crate) fn scenario(class: &str) -> Scenario {
             let leaf = params.signed_by(&weak_rsa(), &issuer).unwrap();
             (vec![leaf.der().clone()], KeyPair::generate().unwrap())
         }
+        "weak-signature" | "weak-signature-and-wrong-host" => {
+            let (leaf, key) = sha1_leaf(&root, &["right.test"], 30, false);
+            (vec![leaf], key)
+        }
+        "weak-signature-and-untrusted" => {
+            let (leaf, key) = sha1_leaf(&stranger, &["right.test"], 30, false);
+            (vec![leaf], key)
+        }
+        "weak-signature-and-expired" => {
+            // openssl 3.0 cannot backdate, so the verifier looks from 3 days ahead at a
+            // certificate valid for 1 day.
+            at = Some(UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+                u64::try_from(crate::unix_now() + 3 * 86_400).unwrap(),
+            )));
+            let (leaf, key) = sha1_leaf(&root, &["right.test"], 1, false);
+            (vec![leaf], key)
+        }
+        // Named `weak-key-...` like the other classes whose server cannot sign for its leaf.
+        "weak-key-and-weak-signature" => {
+            let (leaf, key) = sha1_leaf(&root, &["right.test"], 30, true);
+            (vec![leaf], key)
+        }
         other => panic!("no scenario for class {other}"),
     };
     if class == "unknown-issuer" {
         roots = vec![&root];
     }
+    let verifier = match at {
+        None => verifier(&roots),
+        Some(time) => roots
+            .iter()
+            .fold(
+                CertVerifier::builder().roots(Roots::Empty).time(time),
+                |builder, ca| builder.add_root(ca.der.clone()),
+            )
+            .build()
+            .unwrap(),
+    };
     Scenario {
-        verifier: verifier(&roots),
+        verifier,
         chain,
         key,
         host,
@@ -211,6 +359,24 @@ fn several_problems_are_all_reported() {
     assert_eq!(
         verification.status,
         CertStatus::DATE_INVALID | CertStatus::AUTHORITY_INVALID
+    );
+}
+
+#[test]
+fn a_name_constraint_in_the_chain_is_cert_invalid_not_212() {
+    // Chromium's builtin verifier fails the path, and its path builder maps that error to
+    // CERT_STATUS_INVALID; -212 is only for the roots on its legacy hard-coded list.
+    let scenario = scenario("name-constraint");
+    let verification = scenario
+        .verifier
+        .verify(scenario.host, &scenario.chain)
+        .unwrap();
+    assert_eq!(verification.status, CertStatus::INVALID);
+    assert_eq!(verification.net_error, NetError::CERT_INVALID);
+    assert_eq!(verification.net_error.code(), -207);
+    assert_ne!(
+        verification.net_error,
+        NetError::CERT_NAME_CONSTRAINT_VIOLATION
     );
 }
 
