@@ -7,13 +7,14 @@
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, UNIX_EPOCH};
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use netsession_downloads::{
     DownloadItem, DownloadManager, DownloadOptions, DownloadState, InterruptedDownloadOptions,
-    WillDownload, safe_leaf, temp_path_for, unique_path,
+    MAX_NAME_BYTES, WillDownload, reserve_unique_path, safe_leaf, temp_path_for,
 };
 use url::Url;
 
@@ -21,13 +22,18 @@ use crate::{Failure, Global};
 
 pub(crate) const HELP: &str = "\
 The file is named as Chromium names downloads (Content-Disposition, then the URL, then the
-MIME type; ` (1)`, ` (2)`... when the name is taken) unless --output gives a name. Bytes go
-to NAME.crdownload, renamed to NAME when complete; the final path is the last line of
-standard output.
+MIME type) unless --output gives a name. Either name is made safe (one path component: no
+separators, never `.` or `..`) and cut to 238 bytes keeping its extension, and gets ` (1)`,
+` (2)`... when it is taken: an existing file is never overwritten. Bytes go to
+NAME.crdownload, renamed to NAME when complete; the final path is the last line of standard
+output.
 
 A download that is interrupted (network failure, server error, full disk, Ctrl-C) exits
 with status 1 and keeps NAME.crdownload and NAME.crdownload.resume: run the same command
 again to resume it. A progress bar shows on standard error when it is a terminal.";
+
+// The help text names the limit; this keeps it true.
+const _: () = assert!(MAX_NAME_BYTES == 238, "update the limit in HELP");
 
 /// Sidecar suffix, after `.crdownload`.
 const SIDECAR: &str = ".resume";
@@ -39,7 +45,7 @@ pub(crate) struct Download {
     /// The directory to save into (created if missing).
     #[arg(long, value_name = "DIR", default_value = ".")]
     dir: PathBuf,
-    /// The file name to save as (made safe: one path component).
+    /// The file name to save as (made safe: one path component; ` (1)` added if taken).
     #[arg(long, short = 'o', value_name = "NAME")]
     output: Option<String>,
 }
@@ -55,25 +61,41 @@ pub(crate) fn run(_global: &Global, args: &Download) -> Result<(), Failure> {
 }
 
 async fn download(url: Url, dir: PathBuf, output: Option<&str>) -> Result<(), Failure> {
+    // `--output` is a name like a generated one: made safe here, shortened and uniquified
+    // when the path is reserved, so that it can neither leave the directory nor overwrite.
+    let requested = output.map(safe_leaf);
     let hook_dir = dir.clone();
+    let hook_requested = requested.clone();
+    let reserve_error = Arc::new(Mutex::new(None));
+    let hook_error = Arc::clone(&reserve_error);
     let manager = DownloadManager::builder()
         .download_path(&dir)
         .will_download(move |item| {
             if item.save_path().is_none() {
-                match unique_path(&hook_dir, &item.file_name()) {
+                let name = hook_requested.clone().unwrap_or_else(|| item.file_name());
+                // The reservation creates NAME.crdownload at once, so that another run in
+                // the same directory cannot pick the same name meanwhile.
+                match reserve_unique_path(&hook_dir, &name) {
                     Ok(path) => {
                         // Only fails once bytes are written, which is later.
                         let _ = item.set_save_path(path);
                     }
-                    Err(_) => return WillDownload::Cancel,
+                    Err(error) => {
+                        let message = match std::error::Error::source(&error) {
+                            Some(cause) => format!("{error}: {cause}"),
+                            None => error.to_string(),
+                        };
+                        *lock(&hook_error) = Some(message);
+                        return WillDownload::Cancel;
+                    }
                 }
             }
             // Written before the first byte, so that even a killed process can resume.
-            write_sidecar(item);
+            write_sidecar(item, hook_requested.as_deref());
             WillDownload::Continue
         })
         .build();
-    let item = match find_partial(&dir, &url, output) {
+    let item = match find_partial(&dir, &url, requested.as_deref()) {
         Some(Partial::Resumable(options)) => {
             let item = manager
                 .create_interrupted_download(options)
@@ -84,15 +106,9 @@ async fn download(url: Url, dir: PathBuf, output: Option<&str>) -> Result<(), Fa
         Some(Partial::Restart(path)) => manager
             .download_with(url.as_str(), DownloadOptions::default().save_path(path))
             .map_err(|e| Failure::Config(e.to_string()))?,
-        None => {
-            let mut options = DownloadOptions::default();
-            if let Some(name) = output {
-                options = options.save_path(dir.join(safe_leaf(name)));
-            }
-            manager
-                .download_with(url.as_str(), options)
-                .map_err(|e| Failure::Config(e.to_string()))?
-        }
+        None => manager
+            .download(url.as_str())
+            .map_err(|e| Failure::Config(e.to_string()))?,
     };
 
     let bar = progress_bar();
@@ -111,6 +127,13 @@ async fn download(url: Url, dir: PathBuf, output: Option<&str>) -> Result<(), Fa
         }
     };
     bar.finish_and_clear();
+    // The hook cancelled the download because no path could be reserved.
+    let unreserved = lock(&reserve_error).take();
+    if let Some(message) = unreserved {
+        return Err(Failure::Refused(format!(
+            "cannot save the download: {message}"
+        )));
+    }
     match state {
         DownloadState::Completed => {
             if let Some(path) = item.save_path() {
@@ -122,7 +145,7 @@ async fn download(url: Url, dir: PathBuf, output: Option<&str>) -> Result<(), Fa
             Ok(())
         }
         DownloadState::Interrupted if item.can_resume() => {
-            write_sidecar(&item);
+            write_sidecar(&item, requested.as_deref());
             let reason = item
                 .interrupt_reason()
                 .map_or("UNKNOWN", |reason| reason.as_str());
@@ -172,26 +195,34 @@ enum Partial {
     Restart(PathBuf),
 }
 
-/// Looks for `NAME.crdownload.resume` files in `dir` (only NAME's with `--output`) whose
-/// URL is `url` and whose partial file exists.
-fn find_partial(dir: &Path, url: &Url, output: Option<&str>) -> Option<Partial> {
-    let candidates: Vec<PathBuf> = match output {
-        Some(name) => vec![sidecar_path(&dir.join(safe_leaf(name)))],
-        None => std::fs::read_dir(dir)
-            .ok()?
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .filter(|path| {
-                path.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.ends_with(&format!(".crdownload{SIDECAR}")))
-            })
-            .collect(),
-    };
-    candidates.into_iter().find_map(|sidecar| {
-        let options = read_sidecar(&sidecar)?;
+/// Looks for `NAME.crdownload.resume` files in `dir` whose URL is `url` and whose partial
+/// file exists; with `--output`, only those of a run with the same `--output` (recorded in
+/// the sidecar, since the name may have got a ` (1)`).
+fn find_partial(dir: &Path, url: &Url, requested: Option<&str>) -> Option<Partial> {
+    let sidecars: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(&format!(".crdownload{SIDECAR}")))
+        })
+        .collect();
+    sidecars.into_iter().find_map(|sidecar| {
+        let (options, output) = read_sidecar(&sidecar)?;
         if options.url_chain.first() != Some(url) {
             return None;
+        }
+        if let Some(requested) = requested {
+            // Sidecars written before `output` was recorded sit at the requested name.
+            let same = match &output {
+                Some(output) => output == requested,
+                None => options.path == dir.join(requested),
+            };
+            if !same {
+                return None;
+            }
         }
         let partial = temp_path_for(&options.path);
         let offset = std::fs::metadata(&partial).ok()?.len();
@@ -210,7 +241,8 @@ fn sidecar_path(save_path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-fn write_sidecar(item: &DownloadItem) {
+/// Writes the sidecar of `item`; `requested` is the safe `--output` name, if one was given.
+fn write_sidecar(item: &DownloadItem, requested: Option<&str>) {
     let Some(options) = item.interrupted_download_options() else {
         return;
     };
@@ -231,17 +263,22 @@ fn write_sidecar(item: &DownloadItem) {
         options.etag,
         options.last_modified,
     );
+    if let Some(requested) = requested {
+        let _ = writeln!(text, "output {requested}");
+    }
     // Losing the sidecar only means the next run starts over.
     let _ = std::fs::write(sidecar_path(&options.path), text);
 }
 
-fn read_sidecar(path: &Path) -> Option<InterruptedDownloadOptions> {
+/// The options a sidecar holds, and the `--output` name of the run that wrote it.
+fn read_sidecar(path: &Path) -> Option<(InterruptedDownloadOptions, Option<String>)> {
     let text = std::fs::read_to_string(path).ok()?;
     let mut lines = text.lines();
     if lines.next()? != "netsession-download 1" {
         return None;
     }
     let mut options = InterruptedDownloadOptions::new(PathBuf::new(), Vec::new(), 0, 0);
+    let mut output = None;
     for line in lines {
         let (key, value) = line.split_once(' ').unwrap_or((line, ""));
         match key {
@@ -255,6 +292,7 @@ fn read_sidecar(path: &Path) -> Option<InterruptedDownloadOptions> {
                 let secs: u64 = value.parse().ok()?;
                 options.start_time = UNIX_EPOCH.checked_add(Duration::from_secs(secs));
             }
+            "output" => output = Some(value.to_owned()),
             _ => {}
         }
     }
@@ -263,7 +301,14 @@ fn read_sidecar(path: &Path) -> Option<InterruptedDownloadOptions> {
     if sidecar_path(&options.path) != path || options.url_chain.is_empty() {
         return None;
     }
-    Some(options)
+    Some((options, output))
+}
+
+/// Locks `mutex`, whose plain data stays usable after a panic elsewhere.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn remove_sidecar(save_path: &Path) {

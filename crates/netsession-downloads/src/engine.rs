@@ -14,10 +14,11 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::item::{Control, Shared};
-use crate::naming::{NameSource, generate_file_name, unique_path};
+use crate::naming::{NameSource, generate_file_name, reserve_unique_path};
 use crate::writer::Writer;
 use crate::{
-    DownloadEvent, DownloadItem, DownloadState, InterruptReason, ResumeMode, WillDownload, httpdate,
+    DownloadEvent, DownloadItem, DownloadState, Error, InterruptReason, ResumeMode, WillDownload,
+    httpdate,
 };
 
 /// How one attempt ended.
@@ -191,6 +192,15 @@ async fn attempt(shared: &Arc<Shared>) -> Outcome {
                 if let Some(validator) = &validator {
                     request = request.header(header::IF_RANGE, validator.as_str());
                 }
+                // As Chromium's `CreateResourceRequest` for a range: only the file's own
+                // bytes can be appended at the offset, so no content coding is accepted.
+                // `headers` replaces an `Accept-Encoding` the request hook or the item set.
+                let mut identity = HeaderMap::new();
+                identity.insert(
+                    header::ACCEPT_ENCODING,
+                    header::HeaderValue::from_static("identity"),
+                );
+                request = request.headers(identity);
             }
             let sent = async {
                 match &manager.transport {
@@ -251,6 +261,13 @@ async fn attempt(shared: &Arc<Shared>) -> Outcome {
             if first_byte != offset {
                 return Outcome::Interrupted(InterruptReason::ServerNoRange);
             }
+            // Encoded bytes are not the file's bytes at the offset, whatever `Accept-Encoding`
+            // asked for. Chromium decodes the body, which fails for a range cut out of an
+            // encoded stream (`ERR_CONTENT_DECODING_FAILED`), and a partial request turns
+            // that into `SERVER_NO_RANGE`: start over from byte 0.
+            if is_encoded(response_headers) {
+                return Outcome::Interrupted(InterruptReason::ServerNoRange);
+            }
             range_total = total;
         } else {
             // The validator changed: the whole file comes again.
@@ -306,8 +323,16 @@ async fn attempt(shared: &Arc<Shared>) -> Outcome {
         }
         let mut data = shared.lock();
         if data.save_path.is_none() {
-            match unique_path(&manager.download_path(), &data.file_name) {
-                Ok(path) => data.save_path = Some(path),
+            match reserve_unique_path(&manager.download_path(), &data.file_name) {
+                Ok(path) => {
+                    data.save_path = Some(path);
+                    // The reservation is the temporary file: from now on it is this item's,
+                    // and a cancel removes it.
+                    data.path_locked = true;
+                }
+                Err(Error::Reserve { source, .. }) => {
+                    return Outcome::Interrupted(InterruptReason::for_io_error(&source));
+                }
                 Err(_) => return Outcome::Interrupted(InterruptReason::FileFailed),
             }
         }
@@ -347,10 +372,16 @@ async fn attempt(shared: &Arc<Shared>) -> Outcome {
     if let Some(error) = write_error {
         return Outcome::Interrupted(InterruptReason::for_io_error(&error));
     }
-    if let Err(outcome) = streamed {
-        return outcome;
-    }
-    if total.is_some_and(|total| written != total) {
+    let short = match streamed {
+        Err(Outcome::Interrupted(InterruptReason::ServerContentLengthMismatch)) => true,
+        Err(outcome) => return outcome,
+        Ok(()) => total.is_some_and(|total| written != total),
+    };
+    // Chromium's `HandleRequestCompletionStatus`: a body shorter than its Content-Length is
+    // either a connection closed early or a wrong header. With strong validators the
+    // download is interrupted and resumes itself; without them a resume could only restart,
+    // and would never finish if the header is wrong, so the download counts as complete.
+    if short && has_validators(shared) {
         return Outcome::Interrupted(InterruptReason::ServerContentLengthMismatch);
     }
     if let Err(error) = std::fs::rename(&temp, &save_path) {
@@ -399,7 +430,7 @@ async fn stream(
             Ok(None) => return Ok(()),
             Err(error) => {
                 return Err(Outcome::Interrupted(reason_for_body_error(
-                    &error, total, received,
+                    &error, offset, total, received,
                 )));
             }
         };
@@ -497,9 +528,26 @@ fn header_string(headers: &HeaderMap, name: header::HeaderName) -> String {
         .unwrap_or_default()
 }
 
+/// Whether the response has a `Content-Encoding` other than `identity`.
+fn is_encoded(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::CONTENT_ENCODING)
+        .iter()
+        .flat_map(|value| value.as_bytes().split(|&byte| byte == b','))
+        .map(<[u8]>::trim_ascii)
+        .any(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case(b"identity"))
+}
+
 fn is_weak(etag: &str) -> bool {
     let etag = etag.trim_start();
     etag.get(..2).is_some_and(|w| w.eq_ignore_ascii_case("w/"))
+}
+
+/// Whether the item kept a validator, which it does only from a response with strong
+/// validators.
+fn has_validators(shared: &Shared) -> bool {
+    let data = shared.lock();
+    !data.etag.is_empty() || !data.last_modified.is_empty()
 }
 
 /// Chromium's `HttpResponseHeaders::HasStrongValidators`: HTTP/1.1 or later, and a strong
@@ -551,15 +599,21 @@ fn reason_for_request_error(error: &reqwest::Error) -> InterruptReason {
 }
 
 /// A body that ends before its `Content-Length` is Chromium's
-/// `ERR_CONTENT_LENGTH_MISMATCH` (`SERVER_CONTENT_LENGTH_MISMATCH`); a reset or other
-/// failure is `NETWORK_FAILED`.
+/// `ERR_CONTENT_LENGTH_MISMATCH` (`SERVER_CONTENT_LENGTH_MISMATCH`); a body that does not
+/// decode, on a range request (from `offset` > 0), is `SERVER_NO_RANGE` as Chromium's
+/// `HandleRequestCompletionStatus` has it (a client that decodes content codings reports
+/// those); a reset or other failure is `NETWORK_FAILED`.
 fn reason_for_body_error(
     error: &reqwest::Error,
+    offset: u64,
     total: Option<u64>,
     received: u64,
 ) -> InterruptReason {
     if error.is_timeout() {
         return InterruptReason::NetworkTimeout;
+    }
+    if offset > 0 && error.is_decode() {
+        return InterruptReason::ServerNoRange;
     }
     let short = total.is_some_and(|total| received < total);
     match io_error_kind(error) {

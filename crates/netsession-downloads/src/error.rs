@@ -1,6 +1,7 @@
 //! The crate's error type.
 
 use std::fmt;
+use std::io;
 use std::path::PathBuf;
 
 /// The error of this crate: a call was refused. Failures of the download itself are not
@@ -32,6 +33,14 @@ pub enum Error {
     /// The download directory holds no free name for the file (` (1)` to ` (100)` and the
     /// timestamped fallback all exist).
     NoUniqueName(PathBuf),
+    /// A path could not be reserved: the download directory or the `.crdownload` file
+    /// could not be created.
+    Reserve {
+        /// The directory or file that could not be created.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
 }
 
 impl fmt::Display for Error {
@@ -59,8 +68,16 @@ impl fmt::Display for Error {
             Self::NoUniqueName(path) => {
                 write!(f, "no free file name left for {}", path.display())
             }
+            Self::Reserve { path, .. } => write!(f, "cannot create {}", path.display()),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Reserve { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}

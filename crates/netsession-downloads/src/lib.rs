@@ -48,18 +48,21 @@
 //! The request is sent (redirects followed by the manager, at most 20); the response is
 //! checked as Chromium's `HandleSuccessfulServerResponse` does; the file name is generated
 //! ([`generate_file_name`]); the `will-download` hook may cancel or set the save path; else
-//! the save path is a free name in the download directory ([`unique_path`]: ` (1)`, ` (2)`...).
-//! Bytes go to `SAVE_PATH.crdownload`, in vectored writes of about 256 KiB, and the file is
-//! renamed to the save path when complete. Cancelling removes the temporary file; an interruption
-//! that can be resumed keeps it.
+//! the save path is a free name in the download directory ([`reserve_unique_path`]: ` (1)`,
+//! ` (2)`..., reserved by creating its `.crdownload` at once, so that two downloads of one
+//! name never share a file). Bytes go to `SAVE_PATH.crdownload`, in vectored writes of about
+//! 256 KiB, and the file is renamed to the save path when complete. Cancelling removes the
+//! temporary file; an interruption that can be resumed keeps it.
 //!
 //! # Resume
 //!
 //! As Chromium: `ETag` and `Last-Modified` are kept only from a response with strong
-//! validators; a resume sends `Range: bytes=N-` and `If-Range` (the strong `ETag`, else
-//! `Last-Modified`), and without a validator starts over. A 206 at the right offset appends;
-//! a 200 starts over (the file changed); a 206 at another offset is `SERVER_NO_RANGE` and a
-//! 206 without a usable `Content-Range` `SERVER_BAD_CONTENT`; 416 is `SERVER_NO_RANGE`; other
+//! validators; a resume sends `Range: bytes=N-`, `If-Range` (the strong `ETag`, else
+//! `Last-Modified`) and `Accept-Encoding: identity`, and without a validator starts over. A
+//! 206 at the right offset appends; a 200 starts over (the file changed); a 206 at another
+//! offset, or with a `Content-Encoding` (its bytes are not the file's), is `SERVER_NO_RANGE`
+//! and a 206 without a usable `Content-Range` `SERVER_BAD_CONTENT`; 416 is `SERVER_NO_RANGE`;
+//! other
 //! statuses, connection failures, short bodies and file errors each have their Chromium
 //! [`InterruptReason`]. Its [`ResumeMode`] decides: transient failures (`NETWORK_TIMEOUT`,
 //! `SERVER_CONTENT_LENGTH_MISMATCH`, `SERVER_NO_RANGE`...) resume by themselves up to 5
@@ -99,7 +102,8 @@ pub use manager::{
     RequestHook, Transport, TransportFuture, WillDownload, WriteHook,
 };
 pub use naming::{
-    DEFAULT_NAME, MAX_NAME_BYTES, NameSource, generate_file_name, safe_leaf, unique_path,
+    DEFAULT_NAME, MAX_NAME_BYTES, NameSource, generate_file_name, reserve_unique_path, safe_leaf,
+    unique_path,
 };
 pub use reason::{InterruptReason, ResumeMode};
 pub use throttle::{RateLimit, Throttle};

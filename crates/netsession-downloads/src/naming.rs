@@ -1,13 +1,15 @@
 //! File names as Chromium's `net::GenerateFileName` chooses them, and the unique path in
 //! the download directory that Chromium's `DownloadPathReservationTracker` reserves.
 
+use std::fs::OpenOptions;
+use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use url::Url;
 
 use crate::disposition::{filename_from_content_disposition, percent_decode};
-use crate::{Error, httpdate};
+use crate::{Error, httpdate, temp_path_for};
 
 /// The name Chromium falls back to when nothing else gives one.
 pub const DEFAULT_NAME: &str = "download";
@@ -110,31 +112,98 @@ pub fn generate_file_name(url: &Url, source: &NameSource<'_>) -> String {
 /// before the extension, then a timestamped name, as Chromium does. `name` is first made
 /// safe and shortened to [`MAX_NAME_BYTES`], keeping its extension.
 ///
+/// This only looks: two callers can get the same path until one of them creates a file
+/// there. A download uses [`reserve_unique_path`].
+///
 /// # Errors
 ///
 /// [`Error::NoUniqueName`] when every candidate is taken.
 pub fn unique_path(dir: &Path, name: &str) -> Result<PathBuf, Error> {
-    let name = safe_leaf(name);
-    let name = truncate_name(&name, MAX_NAME_BYTES);
-    let free = |candidate: &str| {
-        let path = dir.join(candidate);
-        let partial = dir.join(format!("{candidate}.crdownload"));
-        (!path.exists() && !partial.exists()).then_some(path)
+    let name = leaf_for_reservation(name);
+    candidates(&name)
+        .into_iter()
+        .map(|candidate| dir.join(candidate))
+        .find(|path| !taken(path) && !taken(&temp_path_for(path)))
+        .ok_or_else(|| Error::NoUniqueName(dir.join(name)))
+}
+
+/// [`unique_path`], reserved: picks the first free candidate as `unique_path` does and
+/// creates its `.crdownload` file (empty, with `create_new`, which fails when the file
+/// exists), so that no other download, in this process or another, can pick the same path.
+/// The download then writes into that file. Chromium's `DownloadPathReservationTracker`
+/// keeps its reservations in memory; a file also holds against a second process (two
+/// `netsession download` runs in one directory). `dir` is created if missing.
+///
+/// # Errors
+///
+/// [`Error::NoUniqueName`] when every candidate is taken, [`Error::Reserve`] when `dir` or
+/// the `.crdownload` file cannot be created.
+///
+/// # Examples
+///
+/// ```
+/// use netsession_downloads::reserve_unique_path;
+///
+/// let dir = std::env::temp_dir().join(format!("reserve-doc-{}", std::process::id()));
+/// let first = reserve_unique_path(&dir, "x.bin")?;
+/// // Nothing was downloaded yet, but the name is taken.
+/// let second = reserve_unique_path(&dir, "x.bin")?;
+/// assert_eq!(first.file_name().and_then(|n| n.to_str()), Some("x.bin"));
+/// assert_eq!(second.file_name().and_then(|n| n.to_str()), Some("x (1).bin"));
+/// # std::fs::remove_dir_all(&dir).ok();
+/// # Ok::<(), netsession_downloads::Error>(())
+/// ```
+pub fn reserve_unique_path(dir: &Path, name: &str) -> Result<PathBuf, Error> {
+    let reserve_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| Error::Reserve { path, source }
     };
-    if let Some(path) = free(&name) {
-        return Ok(path);
-    }
-    for n in 1..=100 {
-        if let Some(path) = free(&insert_before_extension(&name, &format!(" ({n})"))) {
-            return Ok(path);
+    std::fs::create_dir_all(dir).map_err(reserve_error(dir))?;
+    let name = leaf_for_reservation(name);
+    for candidate in candidates(&name) {
+        let path = dir.join(candidate);
+        if taken(&path) {
+            continue;
+        }
+        let temp = temp_path_for(&path);
+        match OpenOptions::new().write(true).create_new(true).open(&temp) {
+            // A download of this name may have completed between the check above and the
+            // creation: its rename makes `path` appear as its `.crdownload` goes. Checking
+            // again after creating closes that gap, since the rename is atomic.
+            Ok(_) if taken(&path) => {
+                let _ = std::fs::remove_file(&temp);
+            }
+            Ok(_) => return Ok(path),
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(error) => return Err(reserve_error(&temp)(error)),
         }
     }
+    Err(Error::NoUniqueName(dir.join(name)))
+}
+
+/// `name` made safe and short enough for a ` (100)` and `.crdownload` to fit.
+fn leaf_for_reservation(name: &str) -> String {
+    truncate_name(&safe_leaf(name), MAX_NAME_BYTES)
+}
+
+/// The names tried for `name`, in Chromium's order: itself, ` (1)` to ` (100)`, then a
+/// timestamp (`name - 2024-05-01T120000.ext`).
+fn candidates(name: &str) -> Vec<String> {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
     let (y, mo, d, h, mi, s) = httpdate::civil(secs);
     let stamp = format!(" - {y:04}-{mo:02}-{d:02}T{h:02}{mi:02}{s:02}");
-    free(&insert_before_extension(&name, &stamp)).ok_or_else(|| Error::NoUniqueName(dir.join(name)))
+    std::iter::once(name.to_owned())
+        .chain((1..=100).map(|n| insert_before_extension(name, &format!(" ({n})"))))
+        .chain(std::iter::once(insert_before_extension(name, &stamp)))
+        .collect()
+}
+
+/// Whether something is at `path`; a dangling symbolic link counts, since a rename would
+/// replace it.
+fn taken(path: &Path) -> bool {
+    path.symlink_metadata().is_ok()
 }
 
 /// `name` reduced to one safe path component, for names an application passes (the CLI's

@@ -45,7 +45,8 @@ pub enum InterruptReason {
     NetworkInvalidRequest,
     /// `SERVER_FAILED` (30): a status Chromium has no better reason for (5xx, most 4xx).
     ServerFailed,
-    /// `SERVER_NO_RANGE` (31): 416, or a 206 that starts at the wrong byte.
+    /// `SERVER_NO_RANGE` (31): 416, or a 206 that starts at the wrong byte or carries a
+    /// content coding (its bytes are not the file's).
     ServerNoRange,
     /// `SERVER_BAD_CONTENT` (33): 204, 205, 404, or a 206 without a usable `Content-Range`
     /// or to a request without `Range`.
@@ -240,20 +241,57 @@ impl InterruptReason {
         }
     }
 
-    /// The reason for a failed file operation.
+    /// The reason for a failed file operation, as Chromium's download file code derives it
+    /// from the system error: no space (`ENOSPC`, and a disk quota, `EDQUOT`, which
+    /// Chromium's `MapSystemError` also calls `ERR_FILE_NO_SPACE`) is `FILE_NO_SPACE`;
+    /// no permission (`EACCES`, `EPERM`, a read-only file system or a directory in the way)
+    /// is `FILE_ACCESS_DENIED`; a name too long (`ENAMETOOLONG`) is `FILE_NAME_TOO_LONG` and a
+    /// file too large (`EFBIG`) `FILE_TOO_LARGE`, as the net errors `ERR_FILE_PATH_TOO_LONG`
+    /// and `ERR_FILE_TOO_BIG` convert; a busy file, too many open files or no memory is
+    /// `FILE_TRANSIENT_ERROR`, as `ConvertFileErrorToInterruptReason` has it for
+    /// `FILE_ERROR_IN_USE`, `FILE_ERROR_TOO_MANY_OPENED` and `FILE_ERROR_NO_MEMORY`; anything
+    /// else is `FILE_FAILED`.
     pub fn for_io_error(error: &std::io::Error) -> Self {
         use std::io::ErrorKind;
+        // The raw error first: not every error number has a stable `ErrorKind` at this
+        // crate's minimum Rust version (`EDQUOT`, `ENAMETOOLONG`, `EMFILE` do not).
+        if let Some(reason) = error.raw_os_error().and_then(reason_for_errno) {
+            return reason;
+        }
         match error.kind() {
             ErrorKind::StorageFull => Self::FileNoSpace,
-            ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => Self::FileAccessDenied,
+            ErrorKind::PermissionDenied
+            | ErrorKind::ReadOnlyFilesystem
+            | ErrorKind::IsADirectory => Self::FileAccessDenied,
             ErrorKind::FileTooLarge => Self::FileTooLarge,
-            ErrorKind::Interrupted | ErrorKind::WouldBlock => Self::FileTransientError,
-            // ENAMETOOLONG on Linux.
-            _ if cfg!(target_os = "linux") && error.raw_os_error() == Some(36) => {
-                Self::FileNameTooLong
-            }
+            ErrorKind::Interrupted
+            | ErrorKind::WouldBlock
+            | ErrorKind::ResourceBusy
+            | ErrorKind::ExecutableFileBusy
+            | ErrorKind::OutOfMemory => Self::FileTransientError,
             _ => Self::FileFailed,
         }
+    }
+}
+
+/// The reason for a system error number that `ErrorKind` does not tell apart on every
+/// supported Rust version. The numbers are Linux's; elsewhere only `ErrorKind` is used.
+fn reason_for_errno(errno: i32) -> Option<InterruptReason> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    match errno {
+        // ENOSPC, EDQUOT.
+        28 | 122 => Some(InterruptReason::FileNoSpace),
+        // ENAMETOOLONG.
+        36 => Some(InterruptReason::FileNameTooLong),
+        // EFBIG.
+        27 => Some(InterruptReason::FileTooLarge),
+        // EPERM, EACCES, EISDIR, EROFS.
+        1 | 13 | 21 | 30 => Some(InterruptReason::FileAccessDenied),
+        // ENOMEM, EBUSY, ENFILE, EMFILE, ETXTBSY.
+        12 | 16 | 23 | 24 | 26 => Some(InterruptReason::FileTransientError),
+        _ => None,
     }
 }
 

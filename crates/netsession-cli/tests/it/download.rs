@@ -217,6 +217,140 @@ fn output_names_are_kept_inside_the_directory() {
 }
 
 #[test]
+fn output_never_overwrites_and_is_length_limited() {
+    let origin = Origin::start(Box::new(|_, _| {
+        (
+            "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\n".to_owned(),
+            b"new".to_vec(),
+            3,
+        )
+    }));
+    let dir = TempDir::new("output-taken");
+    let dir_arg = dir.path().to_str().unwrap().to_owned();
+    std::fs::write(dir.path().join("report.txt"), b"old").unwrap();
+    let out = netsession(
+        &[
+            "download",
+            &origin.url("/x"),
+            "--dir",
+            &dir_arg,
+            "--output",
+            "report.txt",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = dir.path().join("report (1).txt");
+    assert_eq!(last_line(&out.stdout), path.display().to_string());
+    assert_eq!(
+        std::fs::read(dir.path().join("report.txt")).unwrap(),
+        b"old"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), b"new");
+
+    // A name above the file system's 255 bytes is cut, keeping its extension.
+    let long = format!("{}.txt", "é".repeat(200));
+    let out = netsession(
+        &[
+            "download",
+            &origin.url("/x"),
+            "--dir",
+            &dir_arg,
+            "--output",
+            &long,
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let saved = std::path::PathBuf::from(last_line(&out.stdout));
+    assert_eq!(saved.parent(), Some(dir.path()));
+    let name = saved.file_name().unwrap().to_str().unwrap();
+    assert!(name.len() <= 238 && name.ends_with(".txt"), "{name}");
+    assert!(long.starts_with(name.trim_end_matches(".txt")), "{name}");
+    assert_eq!(std::fs::read(&saved).unwrap(), b"new");
+}
+
+#[test]
+fn an_uniquified_output_resumes_under_its_own_name() {
+    let content = body();
+    let c = content.clone();
+    let origin = Origin::start(Box::new(move |n, request| match n {
+        0 => (
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nETag: \"o\"\r\nConnection: close\r\n\r\n",
+                c.len()
+            ),
+            c.clone(),
+            60_000,
+        ),
+        1 => (
+            "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned(),
+            Vec::new(),
+            0,
+        ),
+        _ => {
+            let start: usize = request
+                .split("range: bytes=")
+                .nth(1)
+                .and_then(|r| r.split('-').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            let head = format!(
+                "HTTP/1.1 206 Partial\r\nContent-Length: {}\r\nETag: \"o\"\r\n\
+                 Content-Range: bytes {start}-{}/{}\r\nConnection: close\r\n\r\n",
+                c.len() - start,
+                c.len() - 1,
+                c.len()
+            );
+            (head, c[start..].to_vec(), usize::MAX)
+        }
+    }));
+    let dir = TempDir::new("output-resume");
+    let dir_arg = dir.path().to_str().unwrap().to_owned();
+    std::fs::write(dir.path().join("data.bin"), b"someone else's").unwrap();
+    let url = origin.url("/files/data");
+    let args = ["download", &url, "--dir", &dir_arg, "--output", "data.bin"];
+    let out = netsession(&args, "");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        dir.names(),
+        [
+            "data (1).bin.crdownload",
+            "data (1).bin.crdownload.resume",
+            "data.bin"
+        ]
+    );
+    let out = netsession(&args, "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = dir.path().join("data (1).bin");
+    assert_eq!(last_line(&out.stdout), path.display().to_string());
+    assert_eq!(std::fs::read(&path).unwrap(), content);
+    assert_eq!(
+        std::fs::read(dir.path().join("data.bin")).unwrap(),
+        b"someone else's"
+    );
+    let requests = origin.requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 3);
+    assert!(
+        requests[2].contains("range: bytes=60000-"),
+        "{}",
+        requests[2]
+    );
+}
+
+#[test]
 fn failed_download_exits_1() {
     let origin = Origin::start(Box::new(|_, _| {
         (
@@ -234,14 +368,18 @@ fn failed_download_exits_1() {
     assert!(dir.names().is_empty());
 }
 
-/// An origin that sends `content` slowly (16 KiB every 10 ms) and honours `Range`.
-fn slow_origin(content: Vec<u8>) -> u16 {
+/// An origin that sends `content` slowly (16 KiB every 10 ms) and honours `Range`; the
+/// request heads it received, lowercased, in order.
+fn slow_origin(content: Vec<u8>) -> (u16, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&requests);
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { return };
             let content = content.clone();
+            let log = Arc::clone(&log);
             std::thread::spawn(move || {
                 let mut head = Vec::new();
                 let mut byte = [0u8; 1];
@@ -252,6 +390,7 @@ fn slow_origin(content: Vec<u8>) -> u16 {
                     head.push(byte[0]);
                 }
                 let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                log.lock().unwrap().push(head.clone());
                 let start: usize = head
                     .split("range: bytes=")
                     .nth(1)
@@ -285,13 +424,13 @@ fn slow_origin(content: Vec<u8>) -> u16 {
             });
         }
     });
-    port
+    (port, requests)
 }
 
 #[test]
 fn ctrl_c_keeps_the_partial_file_for_the_same_command() {
     let content: Vec<u8> = (0..2_000_000u32).map(|i| (i % 253) as u8).collect();
-    let port = slow_origin(content.clone());
+    let (port, requests) = slow_origin(content.clone());
     let dir = TempDir::new("ctrlc");
     let dir_arg = dir.path().to_str().unwrap().to_owned();
     let url = format!("http://127.0.0.1:{port}/big.bin");
@@ -322,6 +461,8 @@ fn ctrl_c_keeps_the_partial_file_for_the_same_command() {
         dir.names(),
         ["big.bin.crdownload", "big.bin.crdownload.resume"]
     );
+    let first_run = requests.lock().unwrap().len();
+    assert_eq!(first_run, 1, "{:?}", requests.lock().unwrap());
 
     let out = netsession(&["download", &url, "--dir", &dir_arg], "");
     assert!(
@@ -333,4 +474,15 @@ fn ctrl_c_keeps_the_partial_file_for_the_same_command() {
     assert_eq!(last_line(&out.stdout), path.display().to_string());
     assert_eq!(std::fs::read(&path).unwrap(), content);
     assert_eq!(dir.names(), ["big.bin"]);
+    // The second run resumed: one request, for exactly the bytes that were not kept.
+    let requests = requests.lock().unwrap().clone();
+    let second_run = &requests[first_run..];
+    assert_eq!(second_run.len(), 1, "{second_run:?}");
+    let resumed = &second_run[0];
+    assert!(
+        resumed.contains(&format!("\r\nrange: bytes={kept}-\r\n")),
+        "{resumed}"
+    );
+    assert!(resumed.contains("\r\nif-range: \"s\"\r\n"), "{resumed}");
+    assert!(!requests[0].contains("\r\nrange:"), "{}", requests[0]);
 }

@@ -1,7 +1,7 @@
 //! DownloadItem behaviour: will-download, save paths, naming on disk, cancel, pause,
 //! events, redirects, createInterruptedDownload, throttling.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use netsession_downloads::{
@@ -144,6 +144,49 @@ async fn existing_names_get_numbers_and_hostile_names_stay_inside() {
             "report.tar.gz"
         ]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_downloads_of_one_name_get_their_own_files() {
+    let bodies = [content(300_000, 30), content(300_000, 31)];
+    let served = bodies.clone();
+    let origin = Origin::start(move |n, _| {
+        Answer::new(200, served[n % 2].clone())
+            .header("Content-Disposition", "attachment; filename=\"x.bin\"")
+    })
+    .await;
+    let dir = TempDir::new("downloads");
+    // Both items reach `will-download` before either goes on, so that both choose a path
+    // at the same moment, on two threads.
+    let arrived = Arc::new((Mutex::new(0usize), Condvar::new()));
+    let gate = Arc::clone(&arrived);
+    let manager = DownloadManager::builder()
+        .download_path(dir.path())
+        .will_download(move |_| {
+            let (count, all_here) = &*gate;
+            let mut count = count.lock().unwrap();
+            *count += 1;
+            all_here.notify_all();
+            // Bounded only so that a broken test cannot hang; both arrive at once anyway.
+            let _ = all_here
+                .wait_timeout_while(count, Duration::from_secs(20), |count| *count < 2)
+                .unwrap();
+            WillDownload::Continue
+        })
+        .build();
+    let first = manager.download(&origin.url("/a")).unwrap();
+    let second = manager.download(&origin.url("/b")).unwrap();
+    assert_eq!(first.settled().await, DownloadState::Completed);
+    assert_eq!(second.settled().await, DownloadState::Completed);
+    assert_eq!(*arrived.0.lock().unwrap(), 2);
+    assert_eq!(dir.names(), ["x (1).bin", "x.bin"]);
+    assert_ne!(first.save_path(), second.save_path());
+    // Each file holds one whole body: they did not write into one file.
+    let mut files = vec![saved(&first), saved(&second)];
+    files.sort();
+    let mut expected = bodies.to_vec();
+    expected.sort();
+    assert!(files == expected, "the two files are not the two bodies");
 }
 
 #[tokio::test]
