@@ -31,6 +31,9 @@ use crate::target::Target;
 /// End of an entry chain (never a valid index).
 const NIL: usize = usize::MAX;
 
+/// How far down a chain building looks for an identical earlier rule to replace.
+const DEDUP_DEPTH: usize = 8;
+
 /// A table from the hash of a key to the head of its entry chain. Keys live in one byte arena
 /// (no allocation per rule); entries carry their key so a probe verifies it, which also sorts
 /// out the rare hash collision.
@@ -120,12 +123,8 @@ impl Index {
         index.keys.reserve(key_bytes);
         index.entries.reserve(exact + dot_suffix + suffix + prefix);
 
-        let dominated = dominated(rules, &slots);
         let mut scheme_ids: HashMap<&str, usize> = HashMap::default();
         for (pos, (rule, slot)) in rules.iter().zip(slots).enumerate() {
-            if dominated.get(pos).copied().unwrap_or(false) {
-                continue;
-            }
             let (scheme, port) = constraints(rule);
             let scheme = scheme_id(&mut scheme_ids, &mut index.schemes, scheme);
             match slot {
@@ -193,10 +192,6 @@ impl Index {
     /// chains stay sorted highest first).
     fn link(&mut self, which: Which, key: &[u8], pos: usize, scheme: usize, port: Option<u16>) {
         let hash = self.hasher.hash_one(key);
-        let key_start = self.keys.len();
-        self.keys.extend_from_slice(key);
-        let key_end = self.keys.len();
-        let new = self.entries.len();
         let table = match which {
             Which::Exact => &mut self.exact,
             Which::DotSuffix => &mut self.dot_suffix,
@@ -204,6 +199,41 @@ impl Index {
             Which::Prefix => &mut self.prefix,
         };
         let head = table.entry(hash).or_insert(NIL);
+        // An earlier rule with the same key, scheme and port is redundant: rules only ever
+        // include, so this later one answers every question the earlier one could. Moving
+        // that entry to the head with this position (instead of adding one) keeps a list
+        // that repeats one host 100,000 times from becoming a 100,000-step walk on a miss.
+        // Only the first few entries are searched, so building stays linear.
+        let (mut previous, mut at) = (NIL, *head);
+        for _ in 0..DEDUP_DEPTH {
+            let Some(entry) = self.entries.get(at) else {
+                break;
+            };
+            let next = entry.next;
+            let same = entry.scheme == scheme
+                && entry.port == port
+                && self.keys.get(entry.key_start..entry.key_end) == Some(key);
+            if same {
+                if let Some(before) = self.entries.get_mut(previous) {
+                    before.next = next;
+                    let old_head = *head;
+                    if let Some(entry) = self.entries.get_mut(at) {
+                        entry.pos = pos;
+                        entry.next = old_head;
+                    }
+                    *head = at;
+                } else if let Some(entry) = self.entries.get_mut(at) {
+                    // Already the head: it only takes the new position.
+                    entry.pos = pos;
+                }
+                return;
+            }
+            (previous, at) = (at, next);
+        }
+        let key_start = self.keys.len();
+        self.keys.extend_from_slice(key);
+        let key_end = self.keys.len();
+        let new = self.entries.len();
         self.entries.push(Entry {
             pos,
             next: *head,
@@ -345,32 +375,6 @@ fn constraints(rule: &Rule) -> (Option<&str>, Option<u16>) {
         Rule::IpHost(host) => (host.scheme(), host.port),
         Rule::Cidr(_) | Rule::Local | Rule::SubtractImplicit => (None, None),
     }
-}
-
-/// A keyed rule's table, key, scheme and port.
-type Constraint<'a> = (u8, &'a [u8], Option<&'a str>, Option<u16>);
-
-/// Marks each keyed rule that a later rule with the same table, key, scheme and port makes
-/// redundant: rules only ever include, so the later one answers every question the earlier one
-/// could. Leaving them out keeps each chain as long as the number of distinct constraints on a
-/// key, so a list that repeats one host 100,000 times does not turn a miss into a 100,000-step
-/// walk.
-fn dominated(rules: &[Rule], slots: &[Slot<'_>]) -> Vec<bool> {
-    let mut seen: foldhash::HashSet<Constraint<'_>> = foldhash::HashSet::default();
-    let mut dominated = vec![false; rules.len()];
-    for ((rule, slot), flag) in rules.iter().zip(slots).zip(&mut dominated).rev() {
-        let (table, key): (u8, &[u8]) = match slot {
-            Slot::Exact(key) => (0, key),
-            Slot::DotSuffix(key) => (1, key),
-            Slot::Suffix(key) => (2, key),
-            Slot::Prefix(key) => (3, key),
-            Slot::Any => (4, &[]),
-            Slot::Glob(_) | Slot::Cidr | Slot::Special => continue,
-        };
-        let (scheme, port) = constraints(rule);
-        *flag = !seen.insert((table, key, scheme, port));
-    }
-    dominated
 }
 
 /// The table a keyed entry goes to.
