@@ -501,12 +501,20 @@ fn open_temp(
         std::fs::create_dir_all(parent).map_err(io_reason)?;
     }
     if offset == 0 {
-        return OpenOptions::new()
+        // Usually the file is the empty one the name reservation just created. Opening it
+        // with O_TRUNC anyway would mark it, on ext4, as a file replaced by truncation, and
+        // its close would then wait for the whole body to be written back (measured: half the
+        // throughput on a 1 GiB download). Only a leftover with content is truncated.
+        let file = OpenOptions::new()
             .write(true)
             .create(true)
-            .truncate(true)
+            .truncate(false)
             .open(temp)
-            .map_err(io_reason);
+            .map_err(io_reason)?;
+        if file.metadata().map_err(io_reason)?.len() > 0 {
+            file.set_len(0).map_err(io_reason)?;
+        }
+        return Ok(file);
     }
     let mut file = OpenOptions::new()
         .write(true)
