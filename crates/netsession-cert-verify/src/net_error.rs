@@ -94,7 +94,9 @@ net_errors! {
     CERT_REVOKED = -206, "net::ERR_CERT_REVOKED";
     /// `net::ERR_CERT_INVALID` (-207): malformed, or a constraint of the chain is violated.
     CERT_INVALID = -207, "net::ERR_CERT_INVALID";
-    /// `net::ERR_CERT_WEAK_SIGNATURE_ALGORITHM` (-208): MD2, MD4, MD5 or SHA-1.
+    /// `net::ERR_CERT_WEAK_SIGNATURE_ALGORITHM` (-208): MD2, MD4, MD5 or SHA-1. Chromium's
+    /// builtin verifier also marks such a chain INVALID, which outranks it, so the verifier
+    /// reports -207; a verify proc may still answer -208.
     CERT_WEAK_SIGNATURE_ALGORITHM = -208, "net::ERR_CERT_WEAK_SIGNATURE_ALGORITHM";
     /// `net::ERR_CERT_NON_UNIQUE_NAME` (-210): only from a proc; Chromium treats the condition
     /// as a warning (see the crate docs).

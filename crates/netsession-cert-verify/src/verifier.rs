@@ -607,12 +607,16 @@ impl Inner {
             evaluation.status = CertStatus::INVALID;
             return evaluation;
         };
-        if end_entity
+        // The name is checked apart from the path, as CertVerifyProc does; its flag joins the
+        // path's at the end.
+        let name_status = if end_entity
             .verify_is_valid_for_subject_name(server_name)
             .is_err()
         {
-            evaluation.status |= CertStatus::COMMON_NAME_INVALID;
-        }
+            CertStatus::COMMON_NAME_INVALID
+        } else {
+            CertStatus::NONE
+        };
         let sent: Vec<&[u8]> = std::iter::once(end_entity_der)
             .chain(intermediates)
             .map(|der| der.as_ref())
@@ -714,6 +718,7 @@ impl Inner {
         if keys_weak {
             evaluation.status |= CertStatus::WEAK_KEY;
         }
+        evaluation.status |= name_status;
         if known_root {
             if let Some(Some(leaf)) = parsed.first() {
                 let validity = leaf.validity();
@@ -753,11 +758,16 @@ fn status_of(error: &webpki::Error, weak_signature: bool) -> CertStatus {
         | E::MaximumSignatureChecksExceeded => CertStatus::AUTHORITY_INVALID,
         E::CertRevoked => CertStatus::REVOKED,
         E::UnknownRevocationStatus => CertStatus::UNABLE_TO_CHECK_REVOCATION,
+        // Chromium's path builder refuses MD5 and SHA-1 signatures, which makes the chain
+        // INVALID whatever else is wrong with it (Chromium 156: a SHA-1 leaf that is also
+        // expired, or also has a weak key, is ERR_CERT_INVALID); CertVerifyProc adds
+        // WEAK_SIGNATURE_ALGORITHM beside it. A chain whose issuer is missing never reaches
+        // the signature and stays AUTHORITY_INVALID.
         E::UnsupportedSignatureAlgorithmContext(_)
         | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
             if weak_signature =>
         {
-            CertStatus::WEAK_SIGNATURE_ALGORITHM
+            CertStatus::INVALID
         }
         // A signature the issuer's key cannot have made (an issuer of the same name with a
         // key of another kind) is a failed signature check for Chromium.
