@@ -140,3 +140,64 @@ fn pac_agrees_with_recorded_chromium() {
     assert!(total > 40, "the table lost its cases");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Replays `tests/data/chromium-156-certs.tsv` (made by `tests/data/record_chromium_certs.py`):
+/// each chain of `tests/data/certs/` was served to Chromium 156 with only `certs/root.pem`
+/// trusted; `verify-cert` at the recorded time must name the same net error.
+#[test]
+fn certificate_errors_agree_with_recorded_chromium() {
+    let table = read("chromium-156-certs.tsv");
+    let at = table
+        .lines()
+        .find_map(|l| l.strip_prefix("# recorded at unix time "))
+        .and_then(|l| l.split(' ').next())
+        .expect("the table records when it was made");
+    let certs = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/certs");
+    let roots = certs.join("root.pem");
+    let (mut total, mut problems) = (0, Vec::new());
+    for (index, line) in table.lines().enumerate() {
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [case, host, chromium] = fields[..] else {
+            panic!("chromium-156-certs.tsv:{}: expected 3 fields", index + 1);
+        };
+        let chain = certs.join(format!("{case}.pem"));
+        let output = netsession(
+            &[
+                "verify-cert",
+                "--host",
+                host,
+                "--chain",
+                chain.to_str().unwrap(),
+                "--roots",
+                roots.to_str().unwrap(),
+                "--at",
+                at,
+            ],
+            "",
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let ours = stdout
+            .lines()
+            .next()
+            .and_then(|l| l.split(' ').next())
+            .unwrap_or_default();
+        let status = output.status.code();
+        let expected_status = Some(if chromium == "net::OK" { 0 } else { 1 });
+        total += 1;
+        if ours != chromium || status != expected_status {
+            problems.push(format!(
+                "line {}: {case} ({host}): Chromium {chromium}, ours {ours} (exit {status:?})",
+                index + 1
+            ));
+        }
+    }
+    eprintln!(
+        "certificate agreement with Chromium 156: {}/{total}",
+        total - problems.len()
+    );
+    assert!(total > 20, "the table lost its cases");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
