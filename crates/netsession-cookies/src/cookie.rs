@@ -583,7 +583,11 @@ pub(crate) fn from_details(
         .unwrap_or(same_site == SameSite::NoRestriction);
     let secure_url = is_secure_url(&url);
     let mut reasons = Vec::new();
-    if !valid_token(&name, false) || !valid_token(&value, true) {
+    // A nameless cookie's value is sent bare, so `=` in it would read back as a name.
+    if !valid_token(&name, false)
+        || !valid_token(&value, true)
+        || (name.is_empty() && value.contains('='))
+    {
         reasons.push(Exclusion::DisallowedCharacter);
     }
     if name.len().saturating_add(value.len()) > MAX_NAME_VALUE {

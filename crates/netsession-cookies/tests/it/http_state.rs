@@ -18,8 +18,9 @@ use url::Url;
 const SUITE_NOW_SECS: u64 = 1_303_948_800;
 
 /// Cases where today's Chromium (RFC 6265bis) deliberately differs from the 2011
-/// expectations. Each entry must fail: the test fails once one passes, so the list only
-/// shrinks.
+/// expectations; `parser_cases_agree_with_recorded_chromium` checks that Chromium 156 sends
+/// what we send for each. Each entry must fail: the test fails once one passes, so the list
+/// only shrinks.
 const EXPECTED_DIFFERENCES: &[(&str, &str)] = &[
     ("0004", NAMELESS),
     ("0021", NAMELESS),
@@ -41,9 +42,7 @@ const EXPECTED_DIFFERENCES: &[(&str, &str)] = &[
     ("mozilla0015", NAMELESS),
     ("mozilla0016", NAMELESS),
     ("mozilla0017", NAMELESS),
-    ("name0017", NAMELESS),
     ("name0023", NAMELESS),
-    ("name0025", NAMELESS),
     ("name0028", NAMELESS),
     ("name0031", NAMELESS),
     ("name0032", NAMELESS),
@@ -72,6 +71,11 @@ fn data() -> &'static Path {
 
 /// Runs one case and returns the `Cookie` header sent and the one expected.
 fn run_case(name: &str) -> (String, String) {
+    run_case_at(name, SUITE_NOW_SECS)
+}
+
+/// [`run_case`] with the jar's clock at `now_secs`.
+fn run_case_at(name: &str, now_secs: u64) -> (String, String) {
     let dir = data().join("parser");
     let test = std::fs::read(dir.join(format!("{name}-test"))).unwrap();
     let expected = std::fs::read(dir.join(format!("{name}-expected"))).unwrap();
@@ -79,8 +83,7 @@ fn run_case(name: &str) -> (String, String) {
     let expected = String::from_utf8_lossy(&expected);
 
     let jar = CookieJar::in_memory_with(
-        JarOptions::default()
-            .clock(|| SystemTime::UNIX_EPOCH + Duration::from_secs(SUITE_NOW_SECS)),
+        JarOptions::default().clock(move || SystemTime::UNIX_EPOCH + Duration::from_secs(now_secs)),
     );
     let origin = Url::parse(&format!(
         "http://home.example.org:8888/cookie-parser?{name}"
@@ -262,4 +265,38 @@ fn date_cases_match() {
         unexpected.join("\n")
     );
     assert!(now_passing.is_empty(), "now passing: {now_passing:?}");
+}
+
+/// Replays `tests/data/chromium-156-parser.tsv`: every parser case, with the jar's clock at
+/// the instant the real browser ran them, must send exactly the `Cookie` header Chromium 156
+/// sent. This is what the expected differences above are checked against: where we depart from
+/// the 2011 expectations, Chromium departs the same way.
+#[test]
+fn parser_cases_agree_with_recorded_chromium() {
+    let table = std::fs::read_to_string(data().with_file_name("chromium-156-parser.tsv")).unwrap();
+    let now: u64 = table
+        .lines()
+        .find_map(|l| l.strip_prefix("# recorded at unix time "))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|t| t.parse().ok())
+        .expect("the table records when it was made");
+    let (mut total, mut problems) = (0, Vec::new());
+    for line in table
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let (name, chromium) = line.split_once('\t').unwrap();
+        let chromium = if chromium == "<none>" { "" } else { chromium };
+        let (sent, _) = run_case_at(name, now);
+        total += 1;
+        if sent != chromium {
+            problems.push(format!("{name}: Chromium {chromium:?}, ours {sent:?}"));
+        }
+    }
+    eprintln!(
+        "http-state parser cases, agreement with Chromium 156: {}/{total}",
+        total - problems.len()
+    );
+    assert!(total >= 220, "the table lost its cases");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
