@@ -64,6 +64,43 @@ fn body() -> Vec<u8> {
     (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect()
 }
 
+/// An origin that sends `content` with `etag` but closes after `cut` bytes, then answers
+/// 503 once (the automatic resume fails, so the download waits for the user), then answers
+/// each request with a 206 from the offset its `Range` asks for.
+fn cut_then_failing_then_ranged(content: Vec<u8>, etag: &'static str, cut: usize) -> Origin {
+    Origin::start(Box::new(move |n, request| match n {
+        0 => (
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nETag: {etag}\r\nConnection: close\r\n\r\n",
+                content.len()
+            ),
+            content.clone(),
+            cut,
+        ),
+        1 => (
+            "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned(),
+            Vec::new(),
+            0,
+        ),
+        _ => {
+            let start: usize = request
+                .split("range: bytes=")
+                .nth(1)
+                .and_then(|r| r.split('-').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            let head = format!(
+                "HTTP/1.1 206 Partial\r\nContent-Length: {}\r\nETag: {etag}\r\n\
+                 Content-Range: bytes {start}-{}/{}\r\nConnection: close\r\n\r\n",
+                content.len() - start,
+                content.len() - 1,
+                content.len()
+            );
+            (head, content[start..].to_vec(), usize::MAX)
+        }
+    }))
+}
+
 fn last_line(stdout: &[u8]) -> String {
     String::from_utf8_lossy(stdout)
         .lines()
@@ -115,40 +152,9 @@ fn saves_under_the_chromium_name_and_prints_the_path() {
 #[test]
 fn interrupted_download_exits_1_and_the_same_command_resumes_it() {
     let content = body();
-    let c = content.clone();
-    let origin = Origin::start(Box::new(move |n, request| match n {
-        // Half the body, then the connection closes: a short body, resumed at once...
-        0 => (
-            format!(
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nETag: \"v1\"\r\nConnection: close\r\n\r\n",
-                c.len()
-            ),
-            c.clone(),
-            80_000,
-        ),
-        // ...but the server is now failing: the download waits for the user.
-        1 => (
-            "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned(),
-            Vec::new(),
-            0,
-        ),
-        _ => {
-            let start: usize = request
-                .split("range: bytes=")
-                .nth(1)
-                .and_then(|r| r.split('-').next())
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
-            let head = format!(
-                "HTTP/1.1 206 Partial\r\nContent-Length: {}\r\nETag: \"v1\"\r\n\
-                 Content-Range: bytes {start}-{}/{}\r\nConnection: close\r\n\r\n",
-                c.len() - start,
-                c.len() - 1,
-                c.len()
-            );
-            (head, c[start..].to_vec(), usize::MAX)
-        }
-    }));
+    // Half the body, then the connection closes: a short body, resumed at once, but the
+    // server is now failing, so the download waits for the user.
+    let origin = cut_then_failing_then_ranged(content.clone(), "\"v1\"", 80_000);
     let dir = TempDir::new("resume");
     let dir_arg = dir.path().to_str().unwrap().to_owned();
     let url = origin.url("/files/data.bin");
@@ -281,38 +287,7 @@ fn output_never_overwrites_and_is_length_limited() {
 #[test]
 fn an_uniquified_output_resumes_under_its_own_name() {
     let content = body();
-    let c = content.clone();
-    let origin = Origin::start(Box::new(move |n, request| match n {
-        0 => (
-            format!(
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nETag: \"o\"\r\nConnection: close\r\n\r\n",
-                c.len()
-            ),
-            c.clone(),
-            60_000,
-        ),
-        1 => (
-            "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned(),
-            Vec::new(),
-            0,
-        ),
-        _ => {
-            let start: usize = request
-                .split("range: bytes=")
-                .nth(1)
-                .and_then(|r| r.split('-').next())
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
-            let head = format!(
-                "HTTP/1.1 206 Partial\r\nContent-Length: {}\r\nETag: \"o\"\r\n\
-                 Content-Range: bytes {start}-{}/{}\r\nConnection: close\r\n\r\n",
-                c.len() - start,
-                c.len() - 1,
-                c.len()
-            );
-            (head, c[start..].to_vec(), usize::MAX)
-        }
-    }));
+    let origin = cut_then_failing_then_ranged(content.clone(), "\"o\"", 60_000);
     let dir = TempDir::new("output-resume");
     let dir_arg = dir.path().to_str().unwrap().to_owned();
     std::fs::write(dir.path().join("data.bin"), b"someone else's").unwrap();
