@@ -607,16 +607,12 @@ impl Inner {
             evaluation.status = CertStatus::INVALID;
             return evaluation;
         };
-        // The name is checked apart from the path, as CertVerifyProc does; its flag joins the
-        // path's at the end.
-        let name_status = if end_entity
+        if end_entity
             .verify_is_valid_for_subject_name(server_name)
             .is_err()
         {
-            CertStatus::COMMON_NAME_INVALID
-        } else {
-            CertStatus::NONE
-        };
+            evaluation.status |= CertStatus::COMMON_NAME_INVALID;
+        }
         let sent: Vec<&[u8]> = std::iter::once(end_entity_der)
             .chain(intermediates)
             .map(|der| der.as_ref())
@@ -718,7 +714,6 @@ impl Inner {
         if keys_weak {
             evaluation.status |= CertStatus::WEAK_KEY;
         }
-        evaluation.status |= name_status;
         if known_root {
             if let Some(Some(leaf)) = parsed.first() {
                 let validity = leaf.validity();
