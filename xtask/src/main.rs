@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+use netsession_proxy_rules::ProxyList;
+
 const USAGE: &str = "usage: cargo xtask ci | fuzz [TARGET] [SECONDS] | bench [CRITERION ARGS] \
                      | pactester [PAC] [URLS]";
 
@@ -350,7 +352,11 @@ fn compare_answers(urls: &[&str], theirs: &str, ours: &str) -> Result<usize, Str
     let mut mismatches = 0;
     for ((url, their_line), our_line) in urls.iter().zip(theirs).zip(ours) {
         let their_answer = match their_line.split_once(" : ") {
-            Some((echoed, answer)) if echoed == *url => canonical_pac_result(answer),
+            // pactester prints what the script returned; Chromium (and so resolve-proxy)
+            // answers that string parsed as a proxy list and printed back.
+            Some((echoed, answer)) if echoed == *url => {
+                ProxyList::from_pac_string(answer).to_string()
+            }
             _ => return Err(format!("pactester answered {their_line:?} for {url}")),
         };
         if their_answer != our_line {
@@ -363,48 +369,6 @@ fn compare_answers(urls: &[&str], theirs: &str, ours: &str) -> Result<usize, Str
         }
     }
     Ok(mismatches)
-}
-
-/// A PAC result string in Chromium's canonical form (`ProxyList::ToPacString`): entries
-/// joined by `;` without spaces, one space between keyword and server, keywords upper case,
-/// default ports made explicit, empty entries dropped.
-///
-/// This covers what well-formed scripts return; Chromium also drops invalid entries, which a
-/// comparison should show rather than hide.
-fn canonical_pac_result(result: &str) -> String {
-    let entries: Vec<String> = result
-        .split(';')
-        .filter_map(|entry| {
-            let mut words = entry.split_whitespace();
-            let keyword = words.next()?.to_ascii_uppercase();
-            let server: Vec<&str> = words.collect();
-            let server = server.join(" ");
-            let port = match keyword.as_str() {
-                "PROXY" => "80",
-                "HTTPS" => "443",
-                "SOCKS" | "SOCKS4" | "SOCKS5" => "1080",
-                _ => return Some(keyword),
-            };
-            // Chromium writes SOCKS v4 as `SOCKS`, whichever keyword the script used.
-            let keyword = if keyword == "SOCKS4" {
-                "SOCKS".to_owned()
-            } else {
-                keyword
-            };
-            // A server without a port, or a bare IPv6 literal, gets the scheme's default.
-            let has_port = server.rsplit_once(':').is_some_and(|(host, port)| {
-                !port.is_empty()
-                    && port.bytes().all(|b| b.is_ascii_digit())
-                    && (!host.contains(':') || host.ends_with(']'))
-            });
-            if has_port {
-                Some(format!("{keyword} {server}"))
-            } else {
-                Some(format!("{keyword} {server}:{port}"))
-            }
-        })
-        .collect();
-    entries.join(";")
 }
 
 /// The first executable file called `name` in a directory of `PATH`.
