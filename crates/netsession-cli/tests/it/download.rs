@@ -4,6 +4,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 
 use netsession_test_support::TempDir;
@@ -101,6 +102,22 @@ fn cut_then_failing_then_ranged(content: Vec<u8>, etag: &'static str, cut: usize
     }))
 }
 
+/// `netsession download URL --dir DIR EXTRA...`.
+fn download(dir: &TempDir, url: &str, extra: &[&str]) -> Output {
+    let dir_arg = dir.path().to_str().unwrap();
+    let mut args = vec!["download", url, "--dir", dir_arg];
+    args.extend(extra);
+    netsession(&args, "")
+}
+
+fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn last_line(stdout: &[u8]) -> String {
     String::from_utf8_lossy(stdout)
         .lines()
@@ -122,27 +139,16 @@ fn saves_under_the_chromium_name_and_prints_the_path() {
         (head, c.clone(), usize::MAX)
     }));
     let dir = TempDir::new("name");
-    let dir_arg = dir.path().to_str().unwrap().to_owned();
-    let out = netsession(
-        &["download", &origin.url("/get?x=1"), "--dir", &dir_arg],
-        "",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = download(&dir, &origin.url("/get?x=1"), &[]);
+    assert_success(&out);
     let path = dir.path().join("_report.txt");
     assert_eq!(last_line(&out.stdout), path.display().to_string());
     assert_eq!(std::fs::read(&path).unwrap(), content);
     assert_eq!(dir.names(), ["_report.txt"]);
 
     // Again: the name is taken, so ` (1)` is added.
-    let out = netsession(
-        &["download", &origin.url("/get?x=1"), "--dir", &dir_arg],
-        "",
-    );
-    assert!(out.status.success());
+    let out = download(&dir, &origin.url("/get?x=1"), &[]);
+    assert_success(&out);
     assert_eq!(
         last_line(&out.stdout),
         dir.path().join("_report (1).txt").display().to_string()
@@ -156,9 +162,8 @@ fn interrupted_download_exits_1_and_the_same_command_resumes_it() {
     // server is now failing, so the download waits for the user.
     let origin = cut_then_failing_then_ranged(content.clone(), "\"v1\"", 80_000);
     let dir = TempDir::new("resume");
-    let dir_arg = dir.path().to_str().unwrap().to_owned();
     let url = origin.url("/files/data.bin");
-    let out = netsession(&["download", &url, "--dir", &dir_arg], "");
+    let out = download(&dir, &url, &[]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("SERVER_FAILED"), "{stderr}");
@@ -167,12 +172,8 @@ fn interrupted_download_exits_1_and_the_same_command_resumes_it() {
         ["data.bin.crdownload", "data.bin.crdownload.resume"]
     );
 
-    let out = netsession(&["download", &url, "--dir", &dir_arg], "");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = download(&dir, &url, &[]);
+    assert_success(&out);
     let path = dir.path().join("data.bin");
     assert_eq!(last_line(&out.stdout), path.display().to_string());
     assert_eq!(std::fs::read(&path).unwrap(), content);
@@ -202,23 +203,8 @@ fn output_names_are_kept_inside_the_directory() {
         )
     }));
     let dir = TempDir::new("output");
-    let dir_arg = dir.path().to_str().unwrap().to_owned();
-    let out = netsession(
-        &[
-            "download",
-            &origin.url("/x"),
-            "--dir",
-            &dir_arg,
-            "--output",
-            "../../evil",
-        ],
-        "",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = download(&dir, &origin.url("/x"), &["--output", "../../evil"]);
+    assert_success(&out);
     assert_eq!(dir.names(), ["_.._evil"]);
 }
 
@@ -232,24 +218,9 @@ fn output_never_overwrites_and_is_length_limited() {
         )
     }));
     let dir = TempDir::new("output-taken");
-    let dir_arg = dir.path().to_str().unwrap().to_owned();
     std::fs::write(dir.path().join("report.txt"), b"old").unwrap();
-    let out = netsession(
-        &[
-            "download",
-            &origin.url("/x"),
-            "--dir",
-            &dir_arg,
-            "--output",
-            "report.txt",
-        ],
-        "",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = download(&dir, &origin.url("/x"), &["--output", "report.txt"]);
+    assert_success(&out);
     let path = dir.path().join("report (1).txt");
     assert_eq!(last_line(&out.stdout), path.display().to_string());
     assert_eq!(
@@ -260,22 +231,8 @@ fn output_never_overwrites_and_is_length_limited() {
 
     // A name above the file system's 255 bytes is cut, keeping its extension.
     let long = format!("{}.txt", "é".repeat(200));
-    let out = netsession(
-        &[
-            "download",
-            &origin.url("/x"),
-            "--dir",
-            &dir_arg,
-            "--output",
-            &long,
-        ],
-        "",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = download(&dir, &origin.url("/x"), &["--output", &long]);
+    assert_success(&out);
     let saved = std::path::PathBuf::from(last_line(&out.stdout));
     assert_eq!(saved.parent(), Some(dir.path()));
     let name = saved.file_name().unwrap().to_str().unwrap();
@@ -289,11 +246,9 @@ fn an_uniquified_output_resumes_under_its_own_name() {
     let content = body();
     let origin = cut_then_failing_then_ranged(content.clone(), "\"o\"", 60_000);
     let dir = TempDir::new("output-resume");
-    let dir_arg = dir.path().to_str().unwrap().to_owned();
     std::fs::write(dir.path().join("data.bin"), b"someone else's").unwrap();
     let url = origin.url("/files/data");
-    let args = ["download", &url, "--dir", &dir_arg, "--output", "data.bin"];
-    let out = netsession(&args, "");
+    let out = download(&dir, &url, &["--output", "data.bin"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         dir.names(),
@@ -303,12 +258,8 @@ fn an_uniquified_output_resumes_under_its_own_name() {
             "data.bin"
         ]
     );
-    let out = netsession(&args, "");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = download(&dir, &url, &["--output", "data.bin"]);
+    assert_success(&out);
     let path = dir.path().join("data (1).bin");
     assert_eq!(last_line(&out.stdout), path.display().to_string());
     assert_eq!(std::fs::read(&path).unwrap(), content);
@@ -335,8 +286,7 @@ fn failed_download_exits_1() {
         )
     }));
     let dir = TempDir::new("failed");
-    let dir_arg = dir.path().to_str().unwrap().to_owned();
-    let out = netsession(&["download", &origin.url("/x"), "--dir", &dir_arg], "");
+    let out = download(&dir, &origin.url("/x"), &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("SERVER_BAD_CONTENT"));
     assert!(out.stdout.is_empty());
@@ -439,12 +389,8 @@ fn ctrl_c_keeps_the_partial_file_for_the_same_command() {
     let first_run = requests.lock().unwrap().len();
     assert_eq!(first_run, 1, "{:?}", requests.lock().unwrap());
 
-    let out = netsession(&["download", &url, "--dir", &dir_arg], "");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = download(&dir, &url, &[]);
+    assert_success(&out);
     let path = dir.path().join("big.bin");
     assert_eq!(last_line(&out.stdout), path.display().to_string());
     assert_eq!(std::fs::read(&path).unwrap(), content);
