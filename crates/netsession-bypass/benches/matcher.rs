@@ -76,43 +76,57 @@ fn urls(n: usize) -> Vec<String> {
 fn lookups(c: &mut Criterion) {
     let mut group = c.benchmark_group("lookups");
     for n in [10, 100, 1_000, 10_000] {
-        let text = list(n);
-        let urls = urls(n);
-        let ours = BypassRules::parse(&text);
-        let parsed: Vec<Url> = urls
-            .iter()
-            .map(|u| Url::parse(u).expect("bench URL"))
-            .collect();
-        let hyper = hyper_util::client::proxy::matcher::Matcher::builder()
-            .no(text.clone())
-            .http("http://proxy:80")
-            .build();
-        let uris: Vec<http::Uri> = urls.iter().map(|u| u.parse().expect("bench URI")).collect();
-        // Both must answer the same for the set, or the comparison is meaningless.
-        for (url, uri) in parsed.iter().zip(&uris) {
-            assert_eq!(
-                ours.matches(url),
-                hyper.intercept(uri).is_none(),
-                "{url} with {n} rules"
-            );
-        }
-        group.throughput(Throughput::Elements(urls.len() as u64));
-        group.bench_with_input(BenchmarkId::new("netsession", n), &parsed, |b, urls| {
-            b.iter(|| {
-                for url in urls {
-                    black_box(ours.matches(black_box(url)));
-                }
-            });
-        });
-        group.bench_with_input(BenchmarkId::new("hyper-util", n), &uris, |b, uris| {
-            b.iter(|| {
-                for uri in uris {
-                    black_box(hyper.intercept(black_box(uri)).is_none());
-                }
-            });
-        });
+        compare(&mut group, n, &list(n), &urls(n));
     }
     group.finish();
+}
+
+/// Benches both matchers on `urls` against the same list `text` of `n` entries, after
+/// checking that they answer alike (else the comparison is meaningless); returns how many
+/// of the URLs are bypassed.
+fn compare(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    n: usize,
+    text: &str,
+    urls: &[String],
+) -> usize {
+    let ours = BypassRules::parse(text);
+    let parsed: Vec<Url> = urls
+        .iter()
+        .map(|u| Url::parse(u).expect("bench URL"))
+        .collect();
+    let hyper = hyper_util::client::proxy::matcher::Matcher::builder()
+        .no(text.to_owned())
+        .http("http://proxy:80")
+        .https("http://proxy:80")
+        .build();
+    let uris: Vec<http::Uri> = urls.iter().map(|u| u.parse().expect("bench URI")).collect();
+    let mut hits = 0;
+    for (url, uri) in parsed.iter().zip(&uris) {
+        let matched = ours.matches(url);
+        assert_eq!(
+            matched,
+            hyper.intercept(uri).is_none(),
+            "{url} with {n} rules"
+        );
+        hits += usize::from(matched);
+    }
+    group.throughput(Throughput::Elements(urls.len() as u64));
+    group.bench_with_input(BenchmarkId::new("netsession", n), &parsed, |b, urls| {
+        b.iter(|| {
+            for url in urls {
+                black_box(ours.matches(black_box(url)));
+            }
+        });
+    });
+    group.bench_with_input(BenchmarkId::new("hyper-util", n), &uris, |b, uris| {
+        b.iter(|| {
+            for uri in uris {
+                black_box(hyper.intercept(black_box(uri)).is_none());
+            }
+        });
+    });
+    hits
 }
 
 /// The `i`-th entry of the host-name-only list: 70% exact hosts under a few dozen domains,
@@ -155,42 +169,10 @@ fn hostname_urls(n: usize) -> Vec<String> {
 fn hostname_lookups(c: &mut Criterion) {
     let n = 10_000;
     let text = (0..n).map(hostname_entry).collect::<Vec<_>>().join(",");
-    let urls = hostname_urls(n);
-    let ours = BypassRules::parse(&text);
-    assert_eq!(ours.len(), n);
-    let parsed: Vec<Url> = urls
-        .iter()
-        .map(|u| Url::parse(u).expect("bench URL"))
-        .collect();
-    let hyper = hyper_util::client::proxy::matcher::Matcher::builder()
-        .no(text.clone())
-        .http("http://proxy:80")
-        .https("http://proxy:80")
-        .build();
-    let uris: Vec<http::Uri> = urls.iter().map(|u| u.parse().expect("bench URI")).collect();
-    let mut hits = 0;
-    for (url, uri) in parsed.iter().zip(&uris) {
-        let matched = ours.matches(url);
-        assert_eq!(matched, hyper.intercept(uri).is_none(), "{url}");
-        hits += usize::from(matched);
-    }
-    assert_eq!(hits, 6, "half the set are hits");
+    assert_eq!(BypassRules::parse(&text).len(), n);
     let mut group = c.benchmark_group("hostname_lookups");
-    group.throughput(Throughput::Elements(urls.len() as u64));
-    group.bench_with_input(BenchmarkId::new("netsession", n), &parsed, |b, urls| {
-        b.iter(|| {
-            for url in urls {
-                black_box(ours.matches(black_box(url)));
-            }
-        });
-    });
-    group.bench_with_input(BenchmarkId::new("hyper-util", n), &uris, |b, uris| {
-        b.iter(|| {
-            for uri in uris {
-                black_box(hyper.intercept(black_box(uri)).is_none());
-            }
-        });
-    });
+    let hits = compare(&mut group, n, &text, &hostname_urls(n));
+    assert_eq!(hits, 6, "half the set are hits");
     group.finish();
 }
 
